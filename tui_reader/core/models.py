@@ -1,0 +1,95 @@
+"""Plain records passed between the core and its users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """The kinds of item the site publishes (see SITE.md)."""
+
+    ENTRY = "entry"
+    LINK = "link"
+    QUOTATION = "quotation"
+    NOTE = "note"
+    BEAT = "beat"
+    CHAPTER = "chapter"
+
+    @property
+    def label(self) -> str:
+        """A short label for lists."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Kind.ENTRY: "entry",
+    Kind.LINK: "link",
+    Kind.QUOTATION: "quote",
+    Kind.NOTE: "note",
+    Kind.BEAT: "beat",
+    Kind.CHAPTER: "chapter",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PostSummary:
+    """What a list row needs: no body."""
+
+    id: str
+    url: str
+    title: str
+    kind: Kind
+    published: datetime  # timezone-aware, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post, cleaned: ``id`` is the normalised permalink, ``html`` lacks the tags footer."""
+
+    id: str
+    url: str
+    title: str
+    kind: Kind
+    published: datetime  # timezone-aware, UTC
+    tags: tuple[str, ...]
+    html: str
+    markdown: str
+
+    @property
+    def summary(self) -> PostSummary:
+        """The list-row view of this post."""
+        return PostSummary(self.id, self.url, self.title, self.kind, self.published)
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP cache validators remembered from the last successful fetch of a feed."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    """A tag known to the cache."""
+
+    tag: str
+    count: int
+    fetched_at: datetime | None  # last successful fetch (200 or 304), UTC
+    validators: Validators = field(default_factory=Validators)
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    """What a merge did to the cache."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: MergeCounts) -> MergeCounts:
+        return MergeCounts(
+            self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged
+        )

@@ -1,0 +1,1 @@
+"""Refresh a tag: fetch its feed, parse, convert and merge into the cache. (Being written.)"""
