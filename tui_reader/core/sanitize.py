@@ -7,9 +7,6 @@ import re
 # C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi embeddings,
 # overrides and isolates (which can make text display differently from what it says).
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_WITH_NEWLINES = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
-)
 _SPACES = re.compile(r"\s+")
 
 
@@ -24,7 +21,7 @@ def clean_text(text: str) -> str:
 
 def one_line(text: str, *, limit: int | None = None) -> str:
     """Clean ``text`` and fold all whitespace (newlines included) into single spaces."""
-    text = _SPACES.sub(" ", _UNSAFE_WITH_NEWLINES.sub(" ", text)).strip()
+    text = _SPACES.sub(" ", clean_text(text)).strip()
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

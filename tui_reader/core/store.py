@@ -87,19 +87,19 @@ class Store:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise CacheError(f"Cannot create the cache folder {self.path.parent}: {error}.")
+                folder = self.path.parent
+                raise CacheError(f"Cannot create the cache folder {folder}: {error}.") from error
         try:
             return self._connect()
-        except sqlite3.DatabaseError as error:
-            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-                raise CacheError(f"The cache {self.path} is locked by another program.") from error
+        except sqlite3.OperationalError as error:  # locked, read-only, missing permissions
+            raise CacheError(f"The cache {self.path} cannot be opened: {error}.") from error
+        except sqlite3.DatabaseError as error:  # not a database, or malformed
             return self._move_aside_and_reconnect(error)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, timeout=10, check_same_thread=False, isolation_level=None
-        )
+        conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
         try:
+            self._check_version(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -125,13 +125,19 @@ class Store:
         return self._connect()
 
     @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
+    def _check_version(conn: sqlite3.Connection) -> int:
+        """The schema version; a cache from a newer app is refused before anything is written."""
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise CacheError(
                 f"The cache was written by a newer tui-reader (schema {version}).",
                 hint="Upgrade tui-reader; the cache was left untouched.",
             )
+        return version
+
+    @classmethod
+    def _migrate(cls, conn: sqlite3.Connection) -> None:
+        version = cls._check_version(conn)
         for target in range(version + 1, SCHEMA_VERSION + 1):
             conn.execute("BEGIN IMMEDIATE")
             for statement in _MIGRATIONS[target].split(";"):
@@ -187,9 +193,16 @@ class Store:
                     "SELECT content_hash FROM posts WHERE id = ?", (post.id,)
                 ).fetchone()
                 values = (
-                    post.url, post.title, str(post.kind), _stamp(post.published),
-                    json.dumps(list(post.tags), ensure_ascii=False), post.html, post.markdown,
-                    digest, now, post.id,
+                    post.url,
+                    post.title,
+                    str(post.kind),
+                    _stamp(post.published),
+                    json.dumps(list(post.tags), ensure_ascii=False),
+                    post.html,
+                    post.markdown,
+                    digest,
+                    now,
+                    post.id,
                 )
                 if row is None:
                     conn.execute(

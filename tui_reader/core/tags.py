@@ -22,8 +22,7 @@ def validate_tag(text: str) -> str:
     Combinations are lower-cased parts, duplicates removed, order kept. Raises
     :class:`InvalidTag` for anything else (spaces, ``/``, ``..``, non-ASCII, too long).
     """
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    shown = shown.encode("ascii", "backslashreplace").decode("ascii")
+    shown = ascii(text if len(text) <= 60 else text[:57] + "...")[1:-1]
     parts = text.split("+")
     if not text or not all(is_slug(part) for part in parts):
         raise InvalidTag(f"'{shown}' is not a valid tag.")

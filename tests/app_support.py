@@ -1,0 +1,106 @@
+"""Fixture data and helpers for the app's tests: fixed posts, a fixed clock, settling waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from textual.pilot import Pilot
+
+from tui_reader.app import ReaderApp
+from tui_reader.core.models import Kind, Post
+from tui_reader.core.store import Store
+from tui_reader.screens.main import MainScreen
+
+TAG = "training-data"
+BASE_URL = "https://simonwillison.net"
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+FETCHED = NOW - timedelta(hours=3)
+KINDS = (Kind.ENTRY, Kind.LINK, Kind.QUOTATION, Kind.NOTE, Kind.BEAT, Kind.CHAPTER)
+HOSTILE_TITLE = "[bold]x[/bold] and [@click=app.quit]click me[/] [/oops]"
+
+
+def fixed_clock() -> datetime:
+    """The tests' "now"."""
+    return NOW
+
+
+def make_post(
+    n: int, published: datetime, *, title: str | None = None, kind: Kind | None = None
+) -> Post:
+    """A small post with a dated permalink."""
+    slug = f"post-{n}"
+    url = f"https://simonwillison.net/{published:%Y/%b}/{published.day}/{slug}/"
+    body = f"Body of post {n}.\n\nA second paragraph about lanterns."
+    return Post(
+        id=url,
+        url=url,
+        title=title if title is not None else f"Post number {n} about tides",
+        kind=kind if kind is not None else KINDS[n % len(KINDS)],
+        published=published,
+        tags=(TAG, "ai"),
+        html=f"<p>{body}</p>",
+        markdown=body,
+    )
+
+
+def year_posts(counts: dict[int, int], *, start: int = 0) -> list[Post]:
+    """``counts[year]`` posts in each year, newest first, numbered from ``start``."""
+    posts: list[Post] = []
+    n = start
+    for year in sorted(counts, reverse=True):
+        for i in range(counts[year]):
+            when = datetime(year, 11, 28, 12, 0, tzinfo=UTC) - timedelta(days=9 * i)
+            posts.append(make_post(n, when))
+            n += 1
+    return posts
+
+
+STANDARD_COUNTS = {2025: 4, 2024: 3, 2023: 5}
+
+
+def seeded_store(posts: Iterable[Post] | None = None) -> Store:
+    """An in-memory store holding ``posts`` (default: 12 over three years), fetched 3 h ago."""
+    store = Store(":memory:")
+    store.merge(TAG, year_posts(STANDARD_COUNTS) if posts is None else posts, fetched_at=FETCHED)
+    return store
+
+
+def failing_client() -> httpx.Client:
+    """A client whose every request fails as if the network were down."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Name or service not known", request=request)
+
+    return httpx.Client(transport=httpx.MockTransport(handler))
+
+
+def make_app(
+    store: Store,
+    *,
+    offline: bool = True,
+    client_factory: Callable[[], httpx.Client] | None = None,
+    base_url: str = BASE_URL,
+    demo: bool = False,
+) -> ReaderApp:
+    """The app on ``store`` with the fixed clock (offline unless told otherwise)."""
+    return ReaderApp(
+        store,
+        TAG,
+        base_url=base_url,
+        offline=offline,
+        client_factory=client_factory,
+        demo=demo,
+        clock=fixed_clock,
+    )
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let timers fire (the show-post debounce), workers finish and messages drain."""
+    app = pilot.app
+    await pilot.pause(MainScreen.SHOW_DELAY * 2)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()

@@ -1,0 +1,146 @@
+"""The Textual app: one reading screen, a help screen, and commands for the palette.
+
+httpx, feedparser and markdownify are imported only when a refresh runs, so the first frame
+is not held up by them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from .core.store import Store
+from .screens.help import HelpScreen, KeySection, class_bindings
+from .screens.main import MainScreen
+from .widgets.post_list import PostList
+from .widgets.reading_pane import ReadingPane
+from .widgets.status_bar import Clock, utc_now
+
+if TYPE_CHECKING:
+    import httpx
+
+PALETTE_BINDING = Binding(
+    "ctrl+p",
+    "command_palette",
+    "Commands",
+    tooltip="Search and run any action (command palette)",
+    id="app.palette",
+)
+
+
+class ReaderApp(App[None]):
+    """Read one tag of simonwillison.net from the cache, refreshing in the background."""
+
+    TITLE = "tui-reader"
+    CSS_PATH = "reader.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            key_display="?",
+            tooltip="Show every key",
+            id="app.help",
+        ),
+        Binding("q", "quit", "Quit", tooltip="Quit tui-reader", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        tag: str,
+        *,
+        base_url: str,
+        offline: bool = False,
+        client_factory: Callable[[], httpx.Client] | None = None,
+        demo: bool = False,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.tag = tag
+        self.base_url = base_url
+        self.offline = offline
+        self.demo = demo
+        self._client_factory = client_factory
+        self._clock = clock
+
+    def get_default_screen(self) -> Screen[None]:
+        """The reading screen."""
+        return MainScreen(
+            self.store,
+            self.tag,
+            base_url=self.base_url,
+            offline=self.offline or self.demo,
+            demo=self.demo,
+            client_factory=self._client_factory,
+            clock=self._clock,
+        )
+
+    def key_sections(self) -> list[KeySection]:
+        """Every key, by where it works (the help screen's tables)."""
+        return [
+            ("Post list", class_bindings(PostList)),
+            ("Reading pane", class_bindings(ReadingPane)),
+            ("Either pane", class_bindings(MainScreen)),
+            ("Everywhere", [*class_bindings(type(self)), PALETTE_BINDING]),
+        ]
+
+    def action_help(self) -> None:
+        """Show the key tables (toggles)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(
+                HelpScreen(
+                    self.key_sections(),
+                    intro="The mouse works too: click a post to select it, scroll with the wheel.",
+                )
+            )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers Textual's commands plus every action bound where it was opened."""
+        yield from super().get_system_commands(screen)
+        seen = {"quit", "app.quit", "command_palette"}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or binding.description,
+                partial(self.run_action, binding.action, active.node),
+            )
+
+
+def run_reader(tag: str | None, *, base_url: str, offline: bool, demo: bool) -> int:
+    """Open the cache (or, for ``demo``, a bundled sample in memory) and run the reader.
+
+    ``tag`` None means the most recently fetched tag, else the default tag. Returns the
+    process exit status. Raises :class:`~tui_reader.core.errors.ReaderError` if the cache
+    cannot be opened.
+    """
+    from .core.paths import database_path
+    from .core.tags import DEFAULT_TAG
+
+    if demo:
+        from .demo import load_demo
+
+        store = Store(":memory:")
+        demo_tag = load_demo(store)
+        tag = tag or demo_tag
+    else:
+        store = Store(database_path())
+        if tag is None:
+            known = store.list_tags()
+            tag = known[0].tag if known else DEFAULT_TAG
+    with store:
+        app = ReaderApp(store, tag, base_url=base_url, offline=offline or demo, demo=demo)
+        app.run()
+    return app.return_code or 0

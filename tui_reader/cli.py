@@ -1,0 +1,239 @@
+"""The ``tui-reader`` command line: open the reader, or fetch, list, export and locate the cache."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from . import __version__
+from .core import paths
+from .core.errors import ReaderError
+from .core.store import Store
+from .core.tags import validate_tag
+from .core.urls import DEFAULT_BASE_URL, normalise_base_url
+
+COMMANDS = ("read", "fetch", "tags", "export", "paths")
+BASE_URL_ENV = "TUI_READER_BASE_URL"
+EPILOG = """\
+commands:
+  [TAG]                 open the reader on TAG (default: the last tag read, else training-data)
+  fetch TAG [TAG ...]   refresh the cache without the reader; one summary line per tag
+  tags                  cached tags with post counts and when each was last fetched
+  export TAG            cached posts of TAG, newest first (--format jsonl|markdown)
+  paths                 where the cache and the settings live
+
+TAG is a tag of simonwillison.net (e.g. llms) or up to three joined by + (ai+copyright).
+"""
+
+
+class UsageError(Exception):
+    """A mistake on the command line (exit status 2)."""
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--base-url",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help=f"the site to read (default: ${BASE_URL_ENV} or {DEFAULT_BASE_URL})",
+    )
+    common.add_argument(
+        "--offline",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="never touch the network; read the cache only",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (``read`` is the default command)."""
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="tui-reader",
+        description="A terminal reader for the tagged archive of simonwillison.net.",
+        usage="tui-reader [options] [TAG] | tui-reader [options] COMMAND ...",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"tui-reader {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    read = commands.add_parser("read", parents=[common], help="open the reader")
+    read.add_argument("tag", nargs="?", help="the tag to open")
+    read.add_argument("--demo", action="store_true", help="open a bundled sample feed, offline")
+    fetch = commands.add_parser("fetch", parents=[common], help="refresh tags without the UI")
+    fetch.add_argument("tags", nargs="+", metavar="TAG")
+    commands.add_parser("tags", parents=[common], help="list cached tags")
+    export = commands.add_parser("export", parents=[common], help="print a tag's cached posts")
+    export.add_argument("tag", metavar="TAG")
+    export.add_argument("--format", choices=("jsonl", "markdown"), default="jsonl")
+    commands.add_parser("paths", parents=[common], help="show where files are kept")
+    return parser
+
+
+def _with_default_command(argv: Sequence[str]) -> list[str]:
+    """Insert ``read`` before the first positional argument unless it names a command."""
+    args = list(argv)
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            break
+        if arg == "--base-url":
+            index += 2
+            continue
+        if arg.startswith("-"):
+            index += 1
+            continue
+        if arg in COMMANDS:
+            return args
+        break
+    if any(arg in ("-h", "--help", "--version") for arg in args[:index]):
+        return args
+    return [*args[:index], "read", *args[index:]]
+
+
+def _base_url(args: argparse.Namespace) -> str:
+    raw = getattr(args, "base_url", None) or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    try:
+        return normalise_base_url(raw)
+    except ValueError as error:
+        raise UsageError(f"--base-url: {error}") from error
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"
+
+
+def _open_store() -> Store:
+    return Store(paths.database_path())
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    """Open the reader."""
+    from .app import run_reader
+
+    tag = validate_tag(args.tag) if args.tag else None
+    return run_reader(
+        tag, base_url=_base_url(args), offline=getattr(args, "offline", False), demo=args.demo
+    )
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Refresh each tag; exit 0 only if every one succeeded."""
+    if getattr(args, "offline", False):
+        raise UsageError("fetch needs the network, and --offline was given")
+    from .core.fetch import new_client
+    from .core.refresh import refresh_tag
+
+    base_url = _base_url(args)
+    failures = 0
+    with _open_store() as store, new_client() as client:
+        for raw in args.tags:
+            try:
+                result = refresh_tag(store, raw, base_url=base_url, client=client)
+            except ReaderError as error:
+                failures += 1
+                print(f"tui-reader: {raw}: {error.message}", file=sys.stderr)
+                continue
+            print(result.describe())
+    return 1 if failures else 0
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    """List the cached tags."""
+    now = datetime.now(UTC)
+    with _open_store() as store:
+        infos = store.list_tags()
+    if not infos:
+        print("No tags cached yet. Fetch one with: tui-reader fetch training-data")
+        return 0
+    width = max(len(info.tag) for info in infos)
+    for info in infos:
+        fetched = info.fetched_at.strftime("%Y-%m-%d %H:%M UTC") if info.fetched_at else "-"
+        ago = _ago(info.fetched_at, now)
+        print(f"{info.tag:<{width}}  {info.count:>6} posts  fetched {fetched} ({ago})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Print a tag's cached posts."""
+    from .core.export import jsonl_lines, markdown_document
+
+    tag = validate_tag(args.tag)
+    with _open_store() as store:
+        posts = list(store.posts(tag))
+    if not posts:
+        print(
+            f"tui-reader: no cached posts tagged '{tag}'. Fetch them with: tui-reader fetch {tag}",
+            file=sys.stderr,
+        )
+        return 1
+    if args.format == "jsonl":
+        for line in jsonl_lines(posts):
+            print(line)
+    else:
+        sys.stdout.write("".join(markdown_document(tag, posts)))
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    """Show where files are kept."""
+    print(f"cache:    {paths.database_path()}")
+    print(f"settings: {paths.config_path()}")
+    return 0
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "read": cmd_read,
+    "fetch": cmd_fetch,
+    "tags": cmd_tags,
+    "export": cmd_export,
+    "paths": cmd_paths,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(_with_default_command(sys.argv[1:] if argv is None else argv))
+    try:
+        return HANDLERS[args.command](args)
+    except UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"tui-reader: error: {error}", file=sys.stderr)
+        return 2
+    except ReaderError as error:
+        print(f"tui-reader: {error.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`); silence the flush at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as error:  # a bug: one line, not a traceback (TUI_READER_DEBUG=1 shows it)
+        if os.environ.get("TUI_READER_DEBUG"):
+            raise
+        print(
+            f"tui-reader: unexpected error ({type(error).__name__}: {error})."
+            " Run again with TUI_READER_DEBUG=1 for details, and please report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""The reading pane: one post's header and Markdown body, rendered off the UI thread.
+
+The body is rendered with Rich to lines of segments in a thread worker,
+chunk by chunk (see :mod:`.markdown_lines`), and shown through the line API, so only the
+visible lines are painted. The first chunk is on screen a few tens of milliseconds after
+:meth:`ReadingPane.show_post`; later chunks are appended as they are ready. A newer call
+supersedes an older one: its worker is cancelled and its results are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.theme import Theme
+from textual.worker import get_current_worker
+
+from ..core.dates import site_date
+from ..core.models import Post
+from ..core.sanitize import clean_text, one_line
+from .markdown_lines import Line, make_console, render_chunks, render_text
+
+_GROUP = "reading-pane-render"
+_CacheKey = tuple[Post, int, str]
+
+
+class ReadingPane(ScrollView, can_focus=True):
+    """Shows one post: title, date, kind, tags and permalink, then the Markdown body."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "scroll_down", "Line down", show=False, id="reading-pane.down"),
+        Binding("k,up", "scroll_up", "Line up", show=False, id="reading-pane.up"),
+        Binding("space,pagedown", "page_down", "Page down", id="reading-pane.page-down"),
+        Binding("b,pageup", "page_up", "Page up", id="reading-pane.page-up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="reading-pane.top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="reading-pane.bottom"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "reading-pane--title",
+        "reading-pane--meta",
+        "reading-pane--tags",
+        "reading-pane--url",
+        "reading-pane--rule",
+        "reading-pane--placeholder",
+    }
+
+    DEFAULT_CSS = """
+    ReadingPane {
+        padding: 1 1 0 2;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+        background: $surface;
+        & > .reading-pane--title { color: $text; text-style: bold; }
+        & > .reading-pane--meta { color: $text-muted; }
+        & > .reading-pane--tags { color: $text-secondary; }
+        & > .reading-pane--url { color: $text-primary; text-style: underline; }
+        & > .reading-pane--rule { color: $foreground 30%; }
+        & > .reading-pane--placeholder { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    MAX_TEXT_WIDTH: ClassVar[int] = 100
+    """Lines are wrapped at this many cells at most, however wide the pane."""
+    CACHE_SIZE: ClassVar[int] = 8
+    """Rendered bodies kept, keyed by post, width and code theme."""
+    PLACEHOLDER: ClassVar[str] = "Choose a post"
+
+    class Rendered(Message):
+        """Posted when a post's first screen is shown, and again once it is all shown.
+
+        ``complete=False`` comes only when more of the body is still being rendered;
+        exactly one ``complete=True`` message follows each :meth:`ReadingPane.show_post`
+        (and each re-render after a change of width) unless a newer call supersedes it.
+        """
+
+        def __init__(self, pane: ReadingPane, post_id: str, complete: bool) -> None:
+            super().__init__()
+            self.pane = pane
+            self.post_id = post_id
+            self.complete = complete
+
+        @property
+        def control(self) -> ReadingPane:
+            """The pane that rendered the post."""
+            return self.pane
+
+    class _Body(Message, bubble=False):
+        """Lines of body from the render worker (internal)."""
+
+        def __init__(self, generation: int, strips: list[Line], complete: bool) -> None:
+            super().__init__()
+            self.generation = generation
+            self.strips = strips
+            self.complete = complete
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._post: Post | None = None
+        self._generation = 0
+        self._header: list[Line] = []
+        self._body: list[Line] = []
+        self._incoming: list[Line] = []
+        self._replacing = False
+        self._scroll_fraction = 0.0
+        self._shown_first = False
+        self._key: _CacheKey | None = None
+        self._cache: LRUCache[_CacheKey, tuple[Line, ...]] = LRUCache(self.CACHE_SIZE)
+        self._strips: LRUCache[tuple[int, Style, int], Strip] = LRUCache(256)
+
+    @property
+    def post_id(self) -> str | None:
+        """The id of the post shown (or being rendered), if any."""
+        return None if self._post is None else self._post.id
+
+    @property
+    def line_count(self) -> int:
+        """How many lines are ready to be shown (header and body)."""
+        return len(self._header) + len(self._body)
+
+    def show_post(self, post: Post | None) -> None:
+        """Show ``post`` (``None``: a placeholder), superseding anything still rendering."""
+        self._post = post
+        self._layout(new_post=True)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self._layout(new_post=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._text_width() != self.virtual_size.width:
+            self._layout(new_post=False)
+
+    def _text_width(self) -> int:
+        """The width to wrap text at, or 0 before the pane has a size."""
+        return min(self.scrollable_content_region.width, self.MAX_TEXT_WIDTH)
+
+    def _code_theme(self) -> str:
+        return "monokai" if self.app.current_theme.dark else "friendly"
+
+    def _layout(self, *, new_post: bool) -> None:
+        """Render the header now and the body from the cache or in a worker."""
+        self._generation += 1
+        self.workers.cancel_group(self, _GROUP)
+        width = self._text_width()
+        if width < 1:
+            return  # Not laid out yet: on_resize will call again.
+        post = self._post
+        self._header = self._render_header(post, width)
+        self._incoming = []
+        self._shown_first = False
+        self._replacing = not new_post and bool(self._body)
+        if self._replacing:
+            height = max(1, self.virtual_size.height)
+            self._scroll_fraction = self.scroll_offset.y / height
+        else:
+            self._body = []
+        if post is None:
+            self._key = None
+            self._body = []
+            self._replacing = False
+        else:
+            self._key = (post, width, self._code_theme())
+            cached = self._cache.get(self._key)
+            if cached is not None:
+                self._body = list(cached)
+                self._replacing = False
+                self.post_message(self.Rendered(self, post.id, complete=True))
+            else:
+                generation = self._generation
+                code_theme = self._key[2]
+                self.run_worker(
+                    lambda: self._render_body(generation, post.markdown, width, code_theme),
+                    name=f"render {post.id}",
+                    group=_GROUP,
+                    description=f"Render {post.id} at width {width}",
+                    exclusive=True,
+                    thread=True,
+                    exit_on_error=False,
+                )
+        self._strips.clear()
+        self._update_size(width)
+        if new_post:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def _update_size(self, width: int | None = None) -> None:
+        width = self.virtual_size.width if width is None else width
+        self.virtual_size = Size(width, self.line_count)
+
+    def _render_header(self, post: Post | None, width: int) -> list[Line]:
+        """The header lines (or the placeholder), built from plain text, never markup."""
+        console = make_console(width)
+
+        def style(name: str) -> Style:
+            return self.get_component_rich_style(f"reading-pane--{name}", partial=True)
+
+        if post is None:
+            placeholder = Text(self.PLACEHOLDER, style=style("placeholder"), justify="center")
+            return render_text([Text(""), placeholder], console)
+        meta = style("meta")
+        texts = [
+            Text(one_line(post.title) or "(untitled)", style=style("title")),
+            Text.assemble(
+                (site_date(post.published), meta), ("  ·  ", meta), (post.kind.label, meta)
+            ),
+        ]
+        tags = [tag for tag in (one_line(tag) for tag in post.tags) if tag]
+        if tags:
+            texts.append(Text.assemble(("Tags: ", meta), (", ".join(tags), style("tags"))))
+        texts.append(Text(one_line(post.url), style=style("url")))
+        texts.append(Text("─" * width, style=style("rule"), no_wrap=True, overflow="crop"))
+        texts.append(Text(""))
+        return render_text(texts, console)
+
+    def _render_body(self, generation: int, markdown: str, width: int, code_theme: str) -> None:
+        """Thread worker: render the body chunk by chunk, posting each to the pane."""
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        try:
+            for strips, last in render_chunks(markdown, width, code_theme=code_theme):
+                if worker.is_cancelled:
+                    return
+                self.post_message(self._Body(generation, strips, last))
+        except Exception:  # Rich failing on odd input: show the text as it is.
+            strips = render_text([Text(clean_text(markdown))], make_console(width))
+            self.post_message(self._Body(generation, strips, True))
+
+    @on(_Body)
+    def _add_body(self, message: _Body) -> None:
+        """Show lines from the worker, unless a newer request has superseded them."""
+        message.stop()
+        post = self._post
+        if message.generation != self._generation or post is None or self._key is None:
+            return
+        self._incoming.extend(message.strips)
+        if not self._replacing:
+            self._body = self._incoming
+        elif message.complete:
+            self._body = self._incoming
+            self._strips.clear()
+            self._update_size()
+            self.scroll_to(
+                y=round(self._scroll_fraction * self.line_count), animate=False, immediate=True
+            )
+        self._update_size()
+        self.refresh()
+        if message.complete:
+            self._cache[self._key] = tuple(self._body)
+            self.post_message(self.Rendered(self, post.id, complete=True))
+        elif not self._shown_first and not self._replacing:
+            self._shown_first = True
+            self.post_message(self.Rendered(self, post.id, complete=False))
+
+    def render_line(self, y: int) -> Strip:
+        """One visible line: header, then body, then blank."""
+        index = self.scroll_offset.y + y
+        style = self.rich_style
+        width = self.scrollable_content_region.width
+        key = (index, style, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            header = len(self._header)
+            if index < header:
+                line = self._header[index]
+            elif index - header < len(self._body):
+                line = self._body[index - header]
+            else:
+                return Strip.blank(width, style)
+            strip = Strip(line).apply_style(style).crop_extend(0, width, style)
+            self._strips[key] = strip
+        return strip

@@ -1,0 +1,87 @@
+"""One line saying which tag is shown, how fresh it is, and the last refresh error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ..core.sanitize import one_line
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+def describe_age(then: datetime, now: datetime) -> str:
+    """``just now``, ``12 min ago``, ``3 h ago``, ``4 d ago``."""
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What the status bar shows."""
+
+    tag: str
+    fetched_at: datetime | None = None  # the cache's last successful fetch of the tag
+    refreshing: bool = False
+    offline: bool = False  # --offline, or the last refresh could not reach the site
+    fresh: bool = False  # refreshed successfully during this session
+    error: str | None = None  # the last refresh's failure, until the next success
+    demo: bool = False
+
+
+def status_text(status: Status, now: datetime) -> Content:
+    """The status line for ``status`` at ``now``."""
+    age = describe_age(status.fetched_at, now) if status.fetched_at else None
+    if status.demo:
+        state = "demo · bundled sample feed"
+    elif status.refreshing:
+        state = f"refreshing… · cached {age}" if age else "refreshing…"
+    elif status.offline:
+        state = f"offline · cached {age}" if age else "offline · nothing cached"
+    elif status.fresh:
+        state = f"up to date · fetched {age}" if age else "up to date"
+    else:
+        state = f"cached {age}" if age else "not fetched yet"
+    parts: list[str | tuple[str, str]] = [(status.tag, "bold"), " · ", state]
+    if status.error:
+        parts += ["  ", (f"⚠ {one_line(status.error)}", "$text-error")]
+    return Content.assemble(*parts)
+
+
+class StatusBar(Widget):
+    """The status line; ``status`` is replaced whole by the screen."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    status: reactive[Status] = reactive(Status(tag=""))
+
+    def __init__(self, *, clock: Clock = utc_now, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._clock = clock
+
+    def on_mount(self) -> None:
+        """Keep "3 min ago" current."""
+        self.set_interval(30, self.refresh)
+
+    def render(self) -> Content:
+        """The line for the current status."""
+        return status_text(self.status, self._clock())
