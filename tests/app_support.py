@@ -50,8 +50,9 @@ def year_posts(counts: dict[int, int], *, start: int = 0) -> list[Post]:
     posts: list[Post] = []
     n = start
     for year in sorted(counts, reverse=True):
+        step = timedelta(days=9) if counts[year] < 30 else timedelta(days=330) / counts[year]
         for i in range(counts[year]):
-            when = datetime(year, 11, 28, 12, 0, tzinfo=UTC) - timedelta(days=9 * i)
+            when = datetime(year, 11, 28, 12, 0, tzinfo=UTC) - step * i
             posts.append(make_post(n, when))
             n += 1
     return posts

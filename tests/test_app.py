@@ -296,7 +296,7 @@ async def test_help_lists_every_key_from_the_bindings() -> None:
             "| `?` | Show every key |",
             "| `q` | Quit tui-reader |",
             "| `Ctrl+P` | Search and run any action (command palette) |",
-            "| `space`, `PgDn` |",
+            "| `Space`, `PgDn` |",
         ):
             assert row in source, row
         await pilot.press("escape")
@@ -338,7 +338,8 @@ async def test_markup_in_titles_is_shown_literally_and_is_inert() -> None:
     app = make_app(seeded_store([post]))
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
-        assert "[bold]x[/bold] and [@click=app.quit]click me[/]" in list_text(app)
+        assert "[bold]x[/bold] and [@click" in list_text(app)
+        assert post.title in str(screen_of(app).post_list.options[1].prompt)
         await pilot.click(PostList, offset=(40, 1))
         await pilot.click(PostList, offset=(40, 1))
         await settle(pilot)

@@ -70,8 +70,10 @@ def test_entries_without_identity_or_date_are_skipped() -> None:
         b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
         b"<title>t</title>"
         b"<entry><title>no id</title><published>2023-01-01T00:00:00+00:00</published></entry>"
-        b"<entry><id>https://simonwillison.net/2023/Jan/1/nodate/</id><title>no date</title></entry>"
-        b"<entry><id>https://simonwillison.net/2023/Jan/1/bad/</id><published>yesterday-ish</published></entry>"
+        b"<entry><id>https://simonwillison.net/2023/Jan/1/nodate/</id>"
+        b"<title>no date</title></entry>"
+        b"<entry><id>https://simonwillison.net/2023/Jan/1/bad/</id>"
+        b"<published>yesterday-ish</published></entry>"
         b"<entry><id>https://simonwillison.net/2023/Jan/2/ok/</id>"
         b"<published>2023-01-02T00:00:00+00:00</published></entry>"
         b"<entry><id>https://simonwillison.net/2023/Jan/2/ok/#atom-tag</id>"

@@ -32,11 +32,13 @@ MAX_DEPTH = 150
 TIME_LIMIT = 3.0
 """Seconds markdownify may spend on one body before the plain-text fallback takes over."""
 
-_FOOTER = re.compile(r"<p>\s*Tags:(?:\s*<a\s[^<>]*>[^<>]*</a>\s*,?)*\s*</p>\s*", re.IGNORECASE)
+# Written so that no run of spaces can be split two ways (no slow backtracking).
+_FOOTER = re.compile(r"<p>\s*Tags:\s*(?:<a\s[^<>]*>[^<>]*</a>\s*(?:,\s*)?)*</p>\s*", re.IGNORECASE)
 _LANGUAGE = re.compile(r"^(?:language|lang|highlight-source|highlight)-([-+#\w.]{1,30})$")
 _BACKTICKS = re.compile(r"`{3,}")
-_PRE_EDGES = re.compile(r"^[ \n]*\n|[ \n]*$")
+_PRE_START = re.compile(r"^[ \n]*\n")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_PROCESSING_INSTRUCTION = re.compile(r"<\?[^<>]*>")
 
 
 class _TooSlow(Exception):
@@ -89,6 +91,10 @@ def _convert(html: str, base_url: str) -> str | None:
     """markdownify's output, or None when the body is too deep, slow or broken for it."""
     deadline = time.monotonic() + TIME_LIMIT
     try:
+        # Browsers hide <?…> (and without one BeautifulSoup cannot warn that the body looks
+        # like XML); the newline stops its warning that a short body looks like a URL or a
+        # file name. Warnings would print on stderr, under the app's screen.
+        html = _PROCESSING_INSTRUCTION.sub("", html) + "\n"
         soup = BeautifulSoup(html, "html.parser")
         if too_deep(soup, MAX_DEPTH):
             return None
@@ -108,7 +114,7 @@ def _convert(html: str, base_url: str) -> str | None:
 
 def _plain_markdown(html: str) -> str:
     """The body's text, escaped so that no Markdown in it takes effect."""
-    escaper = MarkdownConverter(escape_misc=True)
+    escaper: Any = MarkdownConverter(escape_misc=True)
     paragraphs = html_to_text(html).split("\n\n")
     return "\n\n".join(str(escaper.escape(paragraph, set())) for paragraph in paragraphs)
 
@@ -127,7 +133,11 @@ def _code_language(element: Tag) -> str:
     return ""
 
 
-class _Converter(MarkdownConverter):  # type: ignore[misc]
+# markdownify's stub declares only convert() and convert_soup(), not the hooks overridden here.
+_MarkdownifyBase: Any = MarkdownConverter
+
+
+class _Converter(_MarkdownifyBase):  # type: ignore[misc]
     """markdownify with a deadline, robust code fences and readable ``<details>``."""
 
     deadline = float("inf")
@@ -138,7 +148,7 @@ class _Converter(MarkdownConverter):  # type: ignore[misc]
         return super().process_tag(node, parent_tags=parent_tags)
 
     def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
-        text = _PRE_EDGES.sub("", text)
+        text = _PRE_START.sub("", text).rstrip(" \n")
         if not text:
             return ""
         longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)

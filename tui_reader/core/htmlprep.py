@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import PageElement
+from bs4 import BeautifulSoup, Comment, Tag
+from bs4.element import NavigableString, PageElement
 
 from .sanitize import one_line
 from .urls import is_web_url
@@ -20,14 +20,17 @@ from .urls import is_web_url
 DROPPED = ("script", "style", "noscript", "template", "object", "head", "title", "meta", "link")
 
 # Elements that start a new block: loose text next to them is wrapped in its own <p>.
-BLOCKS = frozenset(
-    ["address", "article", "aside", "blockquote", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "tbody", "thead", "tfoot", "tr", "td", "th"]
-)
+_BLOCK_NAMES = """address article aside blockquote dd details dialog div dl dt fieldset figcaption
+figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody
+td tfoot th thead tr ul"""
+BLOCKS = frozenset(_BLOCK_NAMES.split())
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
-_ATTRIBUTE_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_URL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _MARKDOWN_BREAKERS = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
 _YOUTUBE_ID = re.compile(r"[-_A-Za-z0-9]{6,20}")
+_SPACE_RUN = re.compile(r"[ \t\f\v]{2,}")
 
 
 def too_deep(root: Tag, limit: int) -> bool:
@@ -44,13 +47,13 @@ def too_deep(root: Tag, limit: int) -> bool:
 def web_url(raw: object, base_url: str) -> str | None:
     """``raw`` made absolute against ``base_url`` if it is an http(s) address, else None.
 
-    Control characters and whitespace inside the value are dropped first (browsers ignore
+    Surrounding whitespace and all control characters are dropped first (browsers ignore
     them too, which is how ``java\\tscript:`` tricks work), and characters that would end
-    a Markdown link destination are percent-encoded.
+    a Markdown link destination (spaces, brackets) are percent-encoded.
     """
     if not isinstance(raw, str):
         return None
-    value = _ATTRIBUTE_SPACE.sub("", raw)
+    value = _URL_CONTROLS.sub("", raw).strip(_URL_EDGES)
     if not value:
         return None
     try:
@@ -68,12 +71,23 @@ def prepare(soup: BeautifulSoup, base_url: str) -> None:
         element.decompose()
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()
+    _collapse_spaces(soup)
     _fix_links(soup, base_url)
     _fix_images(soup, base_url)
     _replace_embeds(soup, base_url)
     _fix_via_lines(soup)
+    for bold in soup.select("summary strong, summary b"):  # the summary is shown in bold
+        bold.unwrap()
     for container in [soup, *soup.find_all("blockquote")]:
         _paragraphise(soup, container)
+
+
+def _collapse_spaces(soup: BeautifulSoup) -> None:
+    """Fold runs of spaces outside ``<pre>`` (HTML shows one anyway; markdownify's whitespace
+    regex takes quadratic time on a long run without a newline)."""
+    for text in soup.find_all(string=True):
+        if _SPACE_RUN.search(text) and text.find_parent("pre") is None:
+            text.replace_with(_SPACE_RUN.sub(" ", str(text)))
 
 
 def _fix_links(soup: BeautifulSoup, base_url: str) -> None:

@@ -18,7 +18,6 @@ from .htmlprep import BLOCKS
 _TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:[^<>"']|"[^"]*"|'[^']*')*>""")
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "title", "textarea"})
 _BLANK_LINES = re.compile(r"\n\s*\n")
-_LONE_NEWLINE = re.compile(r"\s*\n\s*")
 _SPACES = re.compile(r"[^\S\n]+")
 
 TEXT, START, END, STRAY = "text", "start", "end", "stray"
@@ -101,8 +100,8 @@ def html_to_text(html: str) -> str:
         elif in_pre:
             parts.append(_BLANK_LINES.sub("\n", unescape(value)))
         else:
-            paragraphs = _BLANK_LINES.split(unescape(value))
-            parts.append("\n\n".join(_LONE_NEWLINE.sub(" ", part) for part in paragraphs))
+            pieces = _BLANK_LINES.split(unescape(value))
+            parts.append("\n\n".join(piece.replace("\n", " ") for piece in pieces))
     paragraphs: list[str] = []
     for block in _BLANK_LINES.split("".join(parts)):
         lines = (_SPACES.sub(" ", line).strip() for line in block.split("\n"))

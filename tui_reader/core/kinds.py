@@ -11,8 +11,8 @@ The rules follow the site's templates (SITE.md), checked in this order:
    site's beat labels (TIL, Release, Tool, Research, Museum, Sighting, Comment), or any other
    short label (up to three words) when the rest of that first paragraph is exactly one link
    (so an article opening ``<strong>Update:</strong> some text`` stays an entry).
-5. **note**: the title is ``Note on <day> <month> <year>`` (e.g. "Note on 5th March 2026"),
-   "March 5th, 2026" also accepted), or the post is short and plain: dated 2025 or later
+5. **note**: the title is ``Note on <date>`` ("Note on 5th March 2026"; "Note on March 5th,
+   2026" too), or the post is short and plain: dated 2025 or later
    by its permalink (notes are a recent kind, and the many short entries of the early
    years must not turn into notes), at most 1,500 characters of text (6,000 of HTML)
    without the tags footer, and no headings, code blocks, tables or embeds.
@@ -75,9 +75,7 @@ def _infer(title: str, html: str, url: str) -> Kind:
     path = _path(url)
     if "/guides/" in path or _CHAPTER.match(head):
         return Kind.CHAPTER
-    if title.lower().startswith("quoting ") or (
-        _QUOTATION.match(head) and _CITE.search(body)
-    ):
+    if title.lower().startswith("quoting ") or (_QUOTATION.match(head) and _CITE.search(body)):
         return Kind.QUOTATION
     if _LINK.match(head):
         return Kind.LINK

@@ -51,15 +51,19 @@ def class_bindings(node_class: type[DOMNode]) -> list[Binding]:
         chain.append(base)
         if not base.__dict__.get("inherit_bindings", True):
             break
+    declared = {base: list(_as_bindings(base.__dict__.get("BINDINGS", ()))) for base in chain}
     by_key: dict[str, Binding] = {}
     for base in reversed(chain):
-        for binding in _as_bindings(base.__dict__.get("BINDINGS", ())):
+        for binding in declared[base]:
             for key in binding.key.split(","):
                 by_key[key.strip()] = binding
-    unique: dict[int, Binding] = {}
-    for binding in by_key.values():
-        unique.setdefault(id(binding), binding)
-    return list(unique.values())
+    winners = {id(binding) for binding in by_key.values()}
+    ordered: dict[int, Binding] = {}  # the most derived class first, in declaration order
+    for base in chain:
+        for binding in declared[base]:
+            if id(binding) in winners:
+                ordered.setdefault(id(binding), binding)
+    return list(ordered.values())
 
 
 def _as_bindings(items: Iterable[BindingType]) -> Iterator[Binding]:
@@ -74,8 +78,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def keys_markdown(sections: Sequence[KeySection]) -> str:
-    """A Markdown table per section: keys (joined per action) and what they do.
+def keys_markdown(sections: Sequence[KeySection], *, level: int = 2) -> str:
+    """A Markdown table per section (headings at ``level``): keys and what they do.
 
     Only bindings with an ``id`` are listed: the reader's own keys, not the scrolling keys
     every Textual container inherits.
@@ -94,7 +98,7 @@ def keys_markdown(sections: Sequence[KeySection]) -> str:
             keys.extend(k for k in (key_name(key) for key in shown) if k not in keys)
         if not rows:
             continue
-        lines += [f"## {title}", "", "| Key | Action |", "| --- | --- |"]
+        lines += [f"{'#' * level} {title}", "", "| Key | Action |", "| --- | --- |"]
         for (_, what), keys in rows.items():
             shown_keys = ", ".join(f"`{key}`" for key in keys)
             lines.append(f"| {_cell(shown_keys)} | {_cell(what)} |")

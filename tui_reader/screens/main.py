@@ -1,7 +1,7 @@
 """The reading screen: the post list on the left, the reading pane on the right, a status line.
 
-Data flow: the list paints from the cache on mount; a thread worker refreshes the tag and posts
-the result back as a message; moving the cursor shows a post only after the cursor rests
+Data flow: the list paints from the cache on mount; a worker refreshes the tag in a daemon thread
+and posts the result back as a message; moving the cursor shows a post only after the cursor rests
 (``SHOW_DELAY``), and the post itself is read from the cache in a thread worker too.
 """
 
@@ -23,8 +23,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ..background import in_daemon_thread
 from ..core.errors import FetchError, ReaderError
-from ..core.models import Post, PostSummary, TagInfo
+from ..core.models import MergeCounts, Post, PostSummary, TagInfo
 from ..core.store import Store
 from ..core.urls import is_web_url
 from ..widgets.post_list import PostList, PostOption
@@ -201,15 +202,15 @@ class MainScreen(Screen[None]):
             info = self._store.tag_info(self._tag)
         except ReaderError as error:
             posts, info = [], None
-            self._set_status(error=error.message)
-        self._set_status(fetched_at=info.fetched_at if info else None)
+            self._set_status(replace(self._status, error=error.message))
+        self._set_status(replace(self._status, fetched_at=info.fetched_at if info else None))
         self._show_posts(posts)
         self.post_list.focus()
         if not self._offline_mode:
             self._start_refresh()
 
-    def _set_status(self, **changes: object) -> None:
-        self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+    def _set_status(self, status: Status) -> None:
+        self._status = status
         self.query_one(StatusBar).status = self._status
         if not self.post_list.posts:
             self.query_one("#empty", Static).update(empty_message(self._status))
@@ -227,45 +228,47 @@ class MainScreen(Screen[None]):
     # -- refreshing -----------------------------------------------------------------------
 
     def _start_refresh(self) -> None:
-        self._set_status(refreshing=True)
+        self._set_status(replace(self._status, refreshing=True))
         self.run_worker(
-            self._refresh_in_thread,
-            thread=True,
+            self._refresh(),
             exclusive=True,
             exit_on_error=False,
             group="refresh",
             description=f"Refresh the posts tagged {self._tag}",
         )
 
-    def _refresh_in_thread(self) -> None:
-        """Fetch, merge and re-read the list (runs in a thread; blocks on the network)."""
+    async def _refresh(self) -> None:
+        """Refresh off the UI thread and post the outcome back as a message."""
+        try:
+            posts, info, counts = await in_daemon_thread(self._fetch_and_reread, name="refresh")
+        except ReaderError as error:
+            self.post_message(RefreshFailed(error.message, offline=type(error) is FetchError))
+            return
+        self.post_message(RefreshSucceeded(posts, info, counts.new, counts.updated))
+
+    def _fetch_and_reread(self) -> tuple[list[PostSummary], TagInfo | None, MergeCounts]:
+        """Fetch and merge the tag, then re-read its list (blocks on the network)."""
         from ..core.refresh import refresh_tag
 
-        worker = get_current_worker()
         client = self._client_factory() if self._client_factory is not None else None
         try:
             result = refresh_tag(self._store, self._tag, base_url=self._base_url, client=client)
-            posts = self._store.list_posts(self._tag)
-            info = self._store.tag_info(self._tag)
-        except ReaderError as error:
-            if not worker.is_cancelled:
-                self.post_message(RefreshFailed(error.message, offline=type(error) is FetchError))
-            return
         finally:
             if client is not None:
                 client.close()
-        if not worker.is_cancelled:
-            counts = result.counts
-            self.post_message(RefreshSucceeded(posts, info, counts.new, counts.updated))
+        return self._store.list_posts(self._tag), self._store.tag_info(self._tag), result.counts
 
     @on(RefreshSucceeded)
     def _refreshed(self, event: RefreshSucceeded) -> None:
         self._set_status(
-            refreshing=False,
-            offline=False,
-            fresh=True,
-            error=None,
-            fetched_at=event.info.fetched_at if event.info else self._clock(),
+            replace(
+                self._status,
+                refreshing=False,
+                offline=False,
+                fresh=True,
+                error=None,
+                fetched_at=event.info.fetched_at if event.info else self._clock(),
+            )
         )
         self._show_posts(event.posts)
         if event.new:
@@ -277,7 +280,9 @@ class MainScreen(Screen[None]):
         self._report_failure(event.message, offline=event.offline)
 
     def _report_failure(self, message: str, *, offline: bool) -> None:
-        self._set_status(refreshing=False, offline=offline, fresh=False, error=message)
+        self._set_status(
+            replace(self._status, refreshing=False, offline=offline, fresh=False, error=message)
+        )
         self.notify(message, title="Refresh failed", severity="error", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -394,7 +399,9 @@ class MainScreen(Screen[None]):
     def action_refresh_feed(self) -> None:
         """Fetch the tag again (not in --offline or demo mode)."""
         if self._status.demo:
-            self.notify("The demo reads a bundled sample feed; there is nothing to refresh.")
+            self.notify(
+                "The demo reads a bundled sample feed; there is nothing to refresh.", markup=False
+            )
         elif self._offline_mode:
             self.notify(
                 "Offline (--offline): showing the cache only. Run without --offline to refresh.",

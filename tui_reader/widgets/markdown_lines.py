@@ -54,10 +54,10 @@ _LEAD = "x\n\n"
 THEME = Theme(
     {
         "markdown.h1": "bold underline",
-        "markdown.h2": "bold magenta underline",
+        "markdown.h2": "bold underline",
         "markdown.h3": "bold magenta",
-        "markdown.h4": "bold",
-        "markdown.h5": "bold italic",
+        "markdown.h4": "bold magenta",
+        "markdown.h5": "bold",
         "markdown.h6": "italic",
         "markdown.link": "bright_blue",
         "markdown.link_url": "blue underline",
@@ -189,18 +189,32 @@ def render_text(texts: Sequence[Text], console: Console) -> list[Line]:
 
 
 def render_chunks(
-    markdown: str, width: int, *, code_theme: str = "monokai"
+    markdown: str,
+    width: int,
+    *,
+    code_theme: str = "monokai",
+    first_chars: int = FIRST_CHUNK_CHARS,
 ) -> Iterator[tuple[list[Line], bool]]:
     """Clean ``markdown`` and render it chunk by chunk: ``(lines, is_last_chunk)``.
 
+    The first chunk holds about ``first_chars`` characters of source (enough for a screen).
     The chunks' lines together are the whole document's. Each chunk is rendered only when
     the next item is asked for, so a caller may stop at any point to abandon the rest.
     """
     console = make_console(width)
-    chunks = split_chunks(clean_text(markdown))
+    chunks = split_chunks(clean_text(markdown), first=first_chars)
     last = len(chunks) - 1
     for number, chunk in enumerate(chunks):
         if number:
             yield render_markdown(_LEAD + chunk, console, code_theme=code_theme)[1:], number == last
         else:
             yield render_markdown(chunk, console, code_theme=code_theme), number == last
+
+
+def warm_up() -> None:
+    """Render a little of everything once, so the lazy imports are done before a post."""
+    sample = "# a\n\n*b* `c` [d](https://e)\n\n> f\n\n- g\n\n| h |\n| - |\n| i |\n\n"
+    for lexer in ("python", "bash", "javascript", "json", "text"):
+        sample += f"```{lexer}\nj = 1\n```\n\n"
+    for _ in render_chunks(sample, 40):
+        pass

@@ -127,14 +127,24 @@ class PostList(OptionList):
         else:
             self.action_first()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dim "Read" when there is nothing to read."""
+        if action == "select" and not self._posts:
+            return None
+        return True
+
     def action_page_down(self) -> None:
         """Page down, never stopping on a year heading."""
-        super().action_page_down()
+        super().action_page_down()  # type: ignore[no-untyped-call]
+        if self.highlighted is None:
+            self.action_last()
         self._off_heading()
 
     def action_page_up(self) -> None:
         """Page up, never stopping on a year heading."""
-        super().action_page_up()
+        super().action_page_up()  # type: ignore[no-untyped-call]
+        if self.highlighted is None:
+            self.action_first()
         self._off_heading()
 
     def _off_heading(self) -> None:

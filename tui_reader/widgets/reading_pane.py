@@ -9,6 +9,7 @@ supersedes an older one: its worker is cancelled and its results are ignored.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.style import Style
@@ -26,7 +27,7 @@ from textual.worker import get_current_worker
 from ..core.dates import site_date
 from ..core.models import Post
 from ..core.sanitize import clean_text, one_line
-from .markdown_lines import Line, make_console, render_chunks, render_text
+from .markdown_lines import Line, make_console, render_chunks, render_text, warm_up
 
 _GROUP = "reading-pane-render"
 _CacheKey = tuple[Post, int, str]
@@ -36,12 +37,52 @@ class ReadingPane(ScrollView, can_focus=True):
     """Shows one post: title, date, kind, tags and permalink, then the Markdown body."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "scroll_down", "Line down", show=False, id="reading-pane.down"),
-        Binding("k,up", "scroll_up", "Line up", show=False, id="reading-pane.up"),
-        Binding("space,pagedown", "page_down", "Page down", id="reading-pane.page-down"),
-        Binding("b,pageup", "page_up", "Page up", id="reading-pane.page-up"),
-        Binding("g,home", "scroll_home", "Top", show=False, id="reading-pane.top"),
-        Binding("G,end", "scroll_end", "Bottom", show=False, id="reading-pane.bottom"),
+        Binding(
+            "j,down",
+            "scroll_down",
+            "Line down",
+            show=False,
+            tooltip="Scroll the post down a line",
+            id="reading-pane.down",
+        ),
+        Binding(
+            "k,up",
+            "scroll_up",
+            "Line up",
+            show=False,
+            tooltip="Scroll the post up a line",
+            id="reading-pane.up",
+        ),
+        Binding(
+            "space,pagedown",
+            "page_down",
+            "Page down",
+            tooltip="Scroll the post down a page",
+            id="reading-pane.page-down",
+        ),
+        Binding(
+            "b,pageup",
+            "page_up",
+            "Page up",
+            tooltip="Scroll the post up a page",
+            id="reading-pane.page-up",
+        ),
+        Binding(
+            "g,home",
+            "scroll_home",
+            "Top",
+            show=False,
+            tooltip="Go to the top of the post",
+            id="reading-pane.top",
+        ),
+        Binding(
+            "G,end",
+            "scroll_end",
+            "Bottom",
+            show=False,
+            tooltip="Go to the end of the post",
+            id="reading-pane.bottom",
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -73,6 +114,10 @@ class ReadingPane(ScrollView, can_focus=True):
     """Lines are wrapped at this many cells at most, however wide the pane."""
     CACHE_SIZE: ClassVar[int] = 8
     """Rendered bodies kept, keyed by post, width and code theme."""
+    CACHE_MAX_LINES: ClassVar[int] = 4_000
+    """Longer bodies are not cached: they would slow every garbage collection."""
+    PAINT_PAUSE: ClassVar[float] = 0.02
+    """Seconds the render worker waits after the first chunk, so the UI can paint it."""
     PLACEHOLDER: ClassVar[str] = "Choose a post"
 
     class Rendered(Message):
@@ -95,13 +140,16 @@ class ReadingPane(ScrollView, can_focus=True):
             return self.pane
 
     class _Body(Message, bubble=False):
-        """Lines of body from the render worker (internal)."""
+        """Lines of body from the render worker (internal); ``restart`` drops earlier ones."""
 
-        def __init__(self, generation: int, strips: list[Line], complete: bool) -> None:
+        def __init__(
+            self, generation: int, lines: list[Line], complete: bool, restart: bool = False
+        ) -> None:
             super().__init__()
             self.generation = generation
-            self.strips = strips
+            self.lines = lines
             self.complete = complete
+            self.restart = restart
 
     def __init__(
         self,
@@ -134,13 +182,26 @@ class ReadingPane(ScrollView, can_focus=True):
         """How many lines are ready to be shown (header and body)."""
         return len(self._header) + len(self._body)
 
+    @property
+    def plain_text(self) -> str:
+        """The lines ready to be shown, as plain text without trailing spaces."""
+        lines = [*self._header, *self._body]
+        return "\n".join("".join(segment.text for segment in line).rstrip() for line in lines)
+
     def show_post(self, post: Post | None) -> None:
-        """Show ``post`` (``None``: a placeholder), superseding anything still rendering."""
+        """Show ``post`` (``None``: a placeholder), superseding anything still rendering.
+
+        Showing the post already shown (an equal ``Post``) changes nothing, not even the
+        scroll position.
+        """
+        if post is not None and post == self._post and self._key is not None:
+            return
         self._post = post
         self._layout(new_post=True)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.run_worker(warm_up, group="reading-pane-warm-up", thread=True, exit_on_error=False)
 
     def _theme_changed(self, theme: Theme) -> None:
         self._layout(new_post=False)
@@ -159,10 +220,10 @@ class ReadingPane(ScrollView, can_focus=True):
     def _layout(self, *, new_post: bool) -> None:
         """Render the header now and the body from the cache or in a worker."""
         self._generation += 1
-        self.workers.cancel_group(self, _GROUP)
         width = self._text_width()
         if width < 1:
             return  # Not laid out yet: on_resize will call again.
+        self.workers.cancel_group(self, _GROUP)
         post = self._post
         self._header = self._render_header(post, width)
         self._incoming = []
@@ -187,8 +248,10 @@ class ReadingPane(ScrollView, can_focus=True):
             else:
                 generation = self._generation
                 code_theme = self._key[2]
+                # A screenful of full lines of prose: more than enough for the first screen.
+                first = max(1_200, min(4_000, width * self.size.height))
                 self.run_worker(
-                    lambda: self._render_body(generation, post.markdown, width, code_theme),
+                    lambda: self._render_body(generation, post, width, code_theme, first),
                     name=f"render {post.id}",
                     group=_GROUP,
                     description=f"Render {post.id} at width {width}",
@@ -231,19 +294,28 @@ class ReadingPane(ScrollView, can_focus=True):
         texts.append(Text(""))
         return render_text(texts, console)
 
-    def _render_body(self, generation: int, markdown: str, width: int, code_theme: str) -> None:
+    def _render_body(
+        self, generation: int, post: Post, width: int, code_theme: str, first_chars: int
+    ) -> None:
         """Thread worker: render the body chunk by chunk, posting each to the pane."""
+        markdown = post.markdown
         worker = get_current_worker()
         if worker.is_cancelled:
             return
+        first = True
         try:
-            for strips, last in render_chunks(markdown, width, code_theme=code_theme):
+            for lines, last in render_chunks(
+                markdown, width, code_theme=code_theme, first_chars=first_chars
+            ):
                 if worker.is_cancelled:
                     return
-                self.post_message(self._Body(generation, strips, last))
+                self.post_message(self._Body(generation, lines, last))
+                if first:
+                    first = False
+                    time.sleep(self.PAINT_PAUSE)  # Let the UI thread paint the first screen.
         except Exception:  # Rich failing on odd input: show the text as it is.
-            strips = render_text([Text(clean_text(markdown))], make_console(width))
-            self.post_message(self._Body(generation, strips, True))
+            lines = render_text([Text(clean_text(markdown))], make_console(width))
+            self.post_message(self._Body(generation, lines, complete=True, restart=True))
 
     @on(_Body)
     def _add_body(self, message: _Body) -> None:
@@ -252,7 +324,10 @@ class ReadingPane(ScrollView, can_focus=True):
         post = self._post
         if message.generation != self._generation or post is None or self._key is None:
             return
-        self._incoming.extend(message.strips)
+        if message.restart:
+            self._incoming = []
+            self._strips.clear()
+        self._incoming.extend(message.lines)
         if not self._replacing:
             self._body = self._incoming
         elif message.complete:
@@ -265,7 +340,8 @@ class ReadingPane(ScrollView, can_focus=True):
         self._update_size()
         self.refresh()
         if message.complete:
-            self._cache[self._key] = tuple(self._body)
+            if len(self._body) <= self.CACHE_MAX_LINES:
+                self._cache[self._key] = tuple(self._body)
             self.post_message(self.Rendered(self, post.id, complete=True))
         elif not self._shown_first and not self._replacing:
             self._shown_first = True

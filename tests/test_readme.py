@@ -1,0 +1,40 @@
+"""The README stays true: generated keys tables, quick start, screenshots that exist."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _readme_keys_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("readme_keys", ROOT / "scripts/readme_keys.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_keys_tables_match_the_bindings() -> None:
+    module = _readme_keys_module()
+    assert module.updated(README) == README, "run: uv run python scripts/readme_keys.py"
+
+
+def test_quick_start_is_the_two_commands() -> None:
+    quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "uv run tui-reader" in quick
+    assert "uv run pytest" in quick
+
+
+def test_screenshots_shown_in_the_readme_exist() -> None:
+    shown = re.findall(r"!\[[^\]]*\]\((screenshots/[^)]+)\)", README)
+    assert {"screenshots/main.svg", "screenshots/post.svg", "screenshots/help.svg"} <= set(shown)
+    for path in shown:
+        assert (ROOT / path).is_file(), path
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "uv run pytest" in (ROOT / ".ci/run").read_text(encoding="utf-8")

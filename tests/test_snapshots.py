@@ -1,0 +1,73 @@
+"""Screenshots of the main states, compared with accepted SVGs (``--snapshot-update`` to accept).
+
+Everything is fixed: the posts, the clock ("cached 3 h ago"), and no network (offline, or a
+client that always fails). Toasts are cleared before the screenshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.app_support import (
+    HOSTILE_TITLE,
+    failing_client,
+    make_app,
+    make_post,
+    seeded_store,
+    settle,
+    year_posts,
+)
+from tui_reader.core.store import Store
+
+SIZE = (120, 36)
+SnapCompare = Callable[..., bool]
+
+
+def keys_then_settle(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """A ``run_before`` that lets the app settle, presses ``keys``, and settles again."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+def snapshot_store() -> Store:
+    posts = year_posts({2025: 4, 2024: 3, 2023: 5})
+    when = posts[1].published
+    posts[1] = make_post(99, when, title=HOSTILE_TITLE)
+    return seeded_store(posts)
+
+
+def test_main_screen(snap_compare: SnapCompare) -> None:
+    assert snap_compare(
+        make_app(snapshot_store()), terminal_size=SIZE, run_before=keys_then_settle()
+    )
+
+
+def test_post_open(snap_compare: SnapCompare) -> None:
+    app = make_app(snapshot_store())
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("j", "j", "enter"))
+
+
+def test_help_screen(snap_compare: SnapCompare) -> None:
+    app = make_app(snapshot_store())
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("question_mark"))
+
+
+def test_empty_offline_state(snap_compare: SnapCompare) -> None:
+    app = make_app(Store(":memory:"), offline=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle())
+
+
+def test_network_failure_over_the_cache(snap_compare: SnapCompare) -> None:
+    app = make_app(snapshot_store(), offline=False, client_factory=failing_client)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle())
