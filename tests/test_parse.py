@@ -132,3 +132,26 @@ def test_malformed_xml_inside_a_feed_keeps_what_can_be_read() -> None:
     data = sitefeeds.build_feed("ai", [post]).replace(b"</feed>", b"<entry><title>broken")
     feed = parse_feed(data, source_url=SOURCE)
     assert feed.posts and feed.posts[0].published == datetime(2023, 5, 6, 12, tzinfo=UTC)
+
+
+def test_embeds_survive_and_scripts_do_not() -> None:
+    """feedparser's own sanitiser would delete embeds; the converter cleans instead."""
+    inner = (
+        '<p>Watch this.</p><lite-youtube videoid="abc123" title="The talk"></lite-youtube>'
+        "<details><summary>Transcript</summary><p>Words.</p></details>"
+        '<script>alert(1)</script><p><a href="javascript:alert(1)">bad link</a></p>'
+    )
+    post = sitefeeds.FakePost(
+        "embed",
+        "An entry with a video",
+        "entry",
+        sitefeeds.utc(2024, 2, 1),
+        ("ai",),
+        sitefeeds.wrap_body(inner, ("ai",)),
+    )
+    parsed = parse_feed(sitefeeds.build_feed("ai", [post]), source_url=SOURCE).posts[0]
+    assert "[The talk](https://www.youtube.com/watch?v=abc123)" in parsed.markdown
+    assert "Transcript" in parsed.markdown
+    assert "alert" not in parsed.markdown
+    assert "javascript:" not in parsed.markdown
+    assert "bad link" in parsed.markdown

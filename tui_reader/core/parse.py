@@ -80,7 +80,9 @@ def parse_feed(data: bytes, *, source_url: str) -> ParsedFeed:
     parsed = feedparser.parse(
         data,
         response_headers={"content-location": source_url},
-        sanitize_html=True,
+        # feedparser's sanitiser deletes embeds (<lite-youtube>, <iframe>) and <summary>; the
+        # converter cleans bodies itself (scripts, styles, unsafe link schemes, control chars).
+        sanitize_html=False,
         resolve_relative_uris=True,
     )
     if parsed.get("bozo") and not parsed.entries and not parsed.feed:
