@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from textual.pilot import Pilot
@@ -84,16 +85,21 @@ def make_app(
     client_factory: Callable[[], httpx.Client] | None = None,
     base_url: str = BASE_URL,
     demo: bool = False,
+    tag: str = TAG,
+    state_path: Path | None = None,
+    config_path: Path | None = None,
 ) -> ReaderApp:
     """The app on ``store`` with the fixed clock (offline unless told otherwise)."""
     return ReaderApp(
         store,
-        TAG,
+        tag,
         base_url=base_url,
         offline=offline,
         client_factory=client_factory,
         demo=demo,
         clock=fixed_clock,
+        state_path=state_path,
+        config_path=config_path,
     )
 
 

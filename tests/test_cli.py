@@ -168,3 +168,30 @@ def test_module_entry_point_version_and_help() -> None:
     assert result.returncode == 0
     for command in ("fetch", "tags", "export", "paths", "--offline", "--base-url"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "tag"),
+    [(["llms"], "llms"), (["AI+Copyright", "--offline"], "ai+copyright"), ([], None)],
+)
+def test_reader_takes_a_tag_or_a_combination(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], tag: str | None
+) -> None:
+    import tui_reader.app
+
+    seen: list[str | None] = []
+    monkeypatch.setattr(tui_reader.app, "run_reader", lambda tag, **_: seen.append(tag) or 0)
+    assert main(argv) == 0
+    assert seen == [tag]
+
+
+def test_reader_refuses_a_bad_tag_before_anything(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui_reader.app
+
+    monkeypatch.setattr(tui_reader.app, "run_reader", lambda *a, **k: pytest.fail("ran"))
+    code, _, err = run(capsys, "../etc")
+    assert code != 0
+    assert "not a valid tag" in err
+    assert not paths.database_path().exists()

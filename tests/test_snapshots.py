@@ -12,6 +12,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.app_support import (
+    FETCHED,
     HOSTILE_TITLE,
     failing_client,
     make_app,
@@ -71,3 +72,15 @@ def test_empty_offline_state(snap_compare: SnapCompare) -> None:
 def test_network_failure_over_the_cache(snap_compare: SnapCompare) -> None:
     app = make_app(snapshot_store(), offline=False, client_factory=failing_client)
     assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle())
+
+
+def test_tag_switcher(snap_compare: SnapCompare) -> None:
+    store = snapshot_store()
+    store.merge("ai", list(store.posts("training-data")), fetched_at=FETCHED)
+    app = make_app(store)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("t", "a"))
+
+
+def test_choosing_a_tag_of_the_open_post(snap_compare: SnapCompare) -> None:
+    app = make_app(snapshot_store())
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("enter", "T", "right"))

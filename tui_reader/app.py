@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from .commands import GoToTag
+from .core.reader_state import ReaderState, load_state
+from .core.settings import Settings, load_settings
 from .core.store import Store
 from .screens.help import HelpScreen, KeySection, class_bindings
 from .screens.main import MainScreen
@@ -38,6 +42,7 @@ class ReaderApp(App[None]):
 
     TITLE = "tui-reader"
     CSS_PATH = "reader.tcss"
+    COMMANDS = App.COMMANDS | {GoToTag}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "question_mark",
@@ -60,7 +65,11 @@ class ReaderApp(App[None]):
         client_factory: Callable[[], httpx.Client] | None = None,
         demo: bool = False,
         clock: Clock = utc_now,
+        state_path: Path | None = None,
+        config_path: Path | None = None,
     ) -> None:
+        """``state_path``/``config_path``: where the reading state and the settings live
+        (None: nothing is read or saved, as in the demo)."""
         super().__init__()
         self.store = store
         self.tag = tag
@@ -69,6 +78,10 @@ class ReaderApp(App[None]):
         self.demo = demo
         self._client_factory = client_factory
         self._clock = clock
+        self._state_path = state_path
+        self._config_path = config_path
+        self.reader_state = load_state(state_path) if state_path else ReaderState()
+        self.settings = load_settings(config_path) if config_path else Settings()
 
     def get_default_screen(self) -> Screen[None]:
         """The reading screen."""
@@ -80,6 +93,10 @@ class ReaderApp(App[None]):
             demo=self.demo,
             client_factory=self._client_factory,
             clock=self._clock,
+            state=self.reader_state,
+            state_path=self._state_path,
+            settings=self.settings,
+            config_path=self._config_path,
         )
 
     def key_sections(self) -> list[KeySection]:
@@ -126,7 +143,7 @@ def run_reader(tag: str | None, *, base_url: str, offline: bool, demo: bool) -> 
     process exit status. Raises :class:`~tui_reader.core.errors.ReaderError` if the cache
     cannot be opened.
     """
-    from .core.paths import database_path
+    from .core.paths import config_path, database_path, state_path
     from .core.tags import DEFAULT_TAG
 
     if demo:
@@ -135,12 +152,31 @@ def run_reader(tag: str | None, *, base_url: str, offline: bool, demo: bool) -> 
         store = Store(":memory:")
         demo_tag = load_demo(store)
         tag = tag or demo_tag
+        saved_state: Path | None = None
+        settings: Path | None = None
     else:
         store = Store(database_path())
+        saved_state, settings = state_path(), config_path()
         if tag is None:
-            known = store.list_tags()
-            tag = known[0].tag if known else DEFAULT_TAG
+            tag = _last_tag(store, saved_state) or DEFAULT_TAG
     with store:
-        app = ReaderApp(store, tag, base_url=base_url, offline=offline or demo, demo=demo)
+        app = ReaderApp(
+            store,
+            tag,
+            base_url=base_url,
+            offline=offline or demo,
+            demo=demo,
+            state_path=saved_state,
+            config_path=settings,
+        )
         app.run()
     return app.return_code or 0
+
+
+def _last_tag(store: Store, saved: Path | None) -> str | None:
+    """The tag read last (saved state), else the most recently fetched one."""
+    last = load_state(saved).last_tag if saved else None
+    if last:
+        return last
+    known = store.list_tags()
+    return known[0].tag if known else None

@@ -192,6 +192,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     """Show where files are kept."""
     print(f"cache:    {paths.database_path()}")
     print(f"settings: {paths.config_path()}")
+    print(f"state:    {paths.state_path()}")
     return 0
 
 

@@ -72,3 +72,9 @@ class CacheError(ReaderError):
     """The on-disk cache could not be opened, read or written."""
 
     hint = "`tui-reader paths` shows where the cache lives."
+
+
+class SettingsError(ReaderError):
+    """The settings or the saved reading state could not be read or written."""
+
+    hint = "`tui-reader paths` shows where the settings live."

@@ -326,3 +326,22 @@ def _next_url(response: httpx.Response, current: str, host: str) -> str | None:
     if parts.scheme.lower() not in WEB_SCHEMES or (parts.hostname or "").lower() != host:
         return None
     return target
+
+
+def fetch_bytes(
+    client: httpx.Client, url: str, *, limits: FetchLimits | None = None, accept: str = "*/*"
+) -> bytes:
+    """GET a small resource (not a feed): 200 only, no redirects, same caps and deadline.
+
+    Raises :class:`RateLimited` or :class:`FetchError` with a message in words.
+    """
+    limits = limits or FetchLimits()
+    deadline = _Deadline(limits.deadline)
+    host = urlsplit(url).netloc
+    with _Send(client, url, {"Accept": accept}, limits, deadline) as response:
+        status = response.status_code
+        if status in (429, 503):
+            raise RateLimited(f"{host} is busy or limiting requests (HTTP {status}).", None)
+        if status != 200:
+            raise FetchError(f"{host} answered HTTP {status}.")
+        return _read_body(response, limits, deadline)

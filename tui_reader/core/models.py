@@ -93,3 +93,12 @@ class MergeCounts:
         return MergeCounts(
             self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TagSuggestion:
+    """A tag the site suggests, with its post count and description (plain text, one line)."""
+
+    tag: str
+    count: int | None
+    description: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_cache_path, user_config_path
+from platformdirs import user_cache_path, user_config_path, user_state_path
 
 APP_NAME = "tui-reader"
 
@@ -27,3 +27,8 @@ def config_dir() -> Path:
 def config_path() -> Path:
     """The settings file (TOML)."""
     return config_dir() / "config.toml"
+
+
+def state_path() -> Path:
+    """What the reader remembers between runs: last tag, cursors (JSON)."""
+    return user_state_path(APP_NAME, appauthor=False) / "state.json"

@@ -14,12 +14,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import CacheError
 from .models import Kind, MergeCounts, Post, PostSummary, TagInfo, Validators
 from .tags import is_slug, split_tag
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE posts (
@@ -50,7 +51,13 @@ CREATE TABLE feeds (
 );
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# v2: a covering index, so a tag's list is read without touching the post bodies.
+_SCHEMA_V2 = """
+CREATE INDEX posts_summary ON posts (id, published, url, title, kind);
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+_KINDS = {kind.value: kind for kind in Kind}
 
 
 def _stamp(moment: datetime) -> str:
@@ -59,7 +66,8 @@ def _stamp(moment: datetime) -> str:
 
 
 def _unstamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    """The inverse of :func:`_stamp` (``fromisoformat``: far faster than ``strptime``)."""
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def content_hash(post: Post) -> str:
@@ -249,10 +257,16 @@ class Store:
     # -- reading -------------------------------------------------------------------------
 
     def _select(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        return self._select_tuples(sql, params, row_factory=sqlite3.Row)
+
+    def _select_tuples(
+        self, sql: str, params: tuple[object, ...] = (), *, row_factory: Any = None
+    ) -> list[Any]:
+        """The rows of a query, as plain tuples (cheapest) unless a row factory is given."""
         with self._lock:
             try:
                 cursor = self._conn.execute(sql, params)
-                cursor.row_factory = sqlite3.Row
+                cursor.row_factory = row_factory
                 return cursor.fetchall()
             except sqlite3.Error as error:
                 raise CacheError(f"The cache could not be read: {error}.") from error
@@ -266,14 +280,16 @@ class Store:
     def list_posts(self, tag: str) -> list[PostSummary]:
         """The cached posts carrying ``tag`` (all parts of a combination), newest first."""
         members, params = self._members_clause(tag)
-        rows = self._select(
-            "SELECT id, url, title, kind, published FROM posts"
-            f" WHERE id IN ({members}) ORDER BY published DESC, id",
+        rows = self._select_tuples(
+            "SELECT p.id, p.url, p.title, p.kind, p.published"
+            f" FROM ({members}) AS m JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id"
+            " ORDER BY p.published DESC, p.id",
             params,
         )
+        kinds, unstamp = _KINDS, _unstamp
         return [
-            PostSummary(r["id"], r["url"], r["title"], Kind(r["kind"]), _unstamp(r["published"]))
-            for r in rows
+            PostSummary(post_id, url, title, kinds.get(kind, Kind.ENTRY), unstamp(published))
+            for post_id, url, title, kind, published in rows
         ]
 
     def get_post(self, post_id: str) -> Post | None:
@@ -320,6 +336,20 @@ class Store:
             count = self._select(f"SELECT count(*) FROM ({members})", params)[0][0]
             infos.append(self._tag_info(row, int(count)))
         return infos
+
+    def known_tags(self) -> list[TagInfo]:
+        """Every tag the cache knows: fetched ones and those only seen on cached posts.
+
+        Counts are cached posts; ``fetched_at`` is None for a tag never fetched itself.
+        Most posts first, then by name.
+        """
+        fetched = {info.tag: info for info in self.list_tags()}
+        rows = self._select("SELECT tag, count(*) AS n FROM tag_posts GROUP BY tag")
+        known = dict(fetched)
+        for row in rows:
+            if row["tag"] not in known:
+                known[row["tag"]] = TagInfo(tag=row["tag"], count=int(row["n"]), fetched_at=None)
+        return sorted(known.values(), key=lambda info: (-info.count, info.tag))
 
     @staticmethod
     def _tag_info(row: sqlite3.Row, count: int) -> TagInfo:

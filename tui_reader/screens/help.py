@@ -86,12 +86,12 @@ def keys_markdown(sections: Sequence[KeySection], *, level: int = 2) -> str:
     """
     lines: list[str] = []
     for title, bindings in sections:
-        rows: dict[tuple[str, str], list[str]] = {}
+        rows: dict[str, list[str]] = {}  # bindings that say the same share a row
         for binding in bindings:
             if not binding.description or binding.system or binding.id is None:
                 continue
             what = binding.tooltip or binding.description
-            keys = rows.setdefault((binding.action, what), [])
+            keys = rows.setdefault(what, [])
             shown = (
                 binding.key_display.split(",") if binding.key_display else binding.key.split(",")
             )
@@ -99,7 +99,7 @@ def keys_markdown(sections: Sequence[KeySection], *, level: int = 2) -> str:
         if not rows:
             continue
         lines += [f"{'#' * level} {title}", "", "| Key | Action |", "| --- | --- |"]
-        for (_, what), keys in rows.items():
+        for what, keys in rows.items():
             shown_keys = ", ".join(f"`{key}`" for key in keys)
             lines.append(f"| {_cell(shown_keys)} | {_cell(what)} |")
         lines.append("")

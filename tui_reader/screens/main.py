@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -20,17 +21,22 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..background import in_daemon_thread
-from ..core.errors import FetchError, ReaderError
-from ..core.models import MergeCounts, Post, PostSummary, TagInfo
+from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
+from ..core.history import TagHistory
+from ..core.models import MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
+from ..core.reader_state import ReaderState, save_state
+from ..core.settings import MAX_PINS, Settings, toggle_pin
 from ..core.store import Store
+from ..core.tags import split_tag, validate_tag
 from ..core.urls import is_web_url
-from ..widgets.post_list import PostList, PostOption
+from ..widgets.post_list import PostList
 from ..widgets.reading_pane import ReadingPane
 from ..widgets.status_bar import Clock, Status, StatusBar
+from .tag_switcher import TagSwitcher
 
 if TYPE_CHECKING:
     import httpx
@@ -42,6 +48,7 @@ ClientFactory = Callable[[], "httpx.Client"]
 class RefreshSucceeded(Message):
     """A refresh finished: the tag's posts as the cache now holds them."""
 
+    tag: str
     posts: list[PostSummary]
     info: TagInfo | None
     new: int
@@ -50,10 +57,26 @@ class RefreshSucceeded(Message):
 
 @dataclass
 class RefreshFailed(Message):
-    """A refresh failed; ``offline`` when the site could not be reached at all."""
+    """A refresh of ``tag`` failed with ``error``."""
 
-    message: str
-    offline: bool
+    tag: str
+    error: ReaderError
+
+    @property
+    def offline(self) -> bool:
+        """Whether the site could not be reached at all (not an answer it gave)."""
+        return type(self.error) is FetchError
+
+
+@dataclass
+class TagLoaded(Message):
+    """A tag's posts read from the cache, for a switch to it."""
+
+    tag: str
+    posts: list[PostSummary]
+    info: TagInfo | None
+    cursor: str | None
+    record: bool
 
 
 @dataclass
@@ -65,9 +88,14 @@ class PostLoaded(Message):
 
 
 def posts_title(count: int, tag: str) -> Content:
-    """The list pane's title, like the site's tag page: ``12 posts tagged “llms”``."""
+    """The list pane's title, like the site's tag page: ``12 posts tagged “llms”``.
+
+    A combination reads ``3 posts tagged “ai” and “copyright”`` (posts carrying all of them).
+    """
     noun = "post" if count == 1 else "posts"
-    return Content(f"{count} {noun} tagged “{tag}”")
+    names = [f"“{part}”" for part in split_tag(tag)]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return Content(f"{count:,} {noun} tagged {joined}")
 
 
 def empty_message(status: Status) -> Content:
@@ -144,6 +172,60 @@ class MainScreen(Screen[None]):
             tooltip="Fetch new posts for this tag",
             id="main.refresh",
         ),
+        Binding("t", "switch_tag", "Tags", tooltip="Go to another tag", id="main.tags"),
+        Binding(
+            "T",
+            "choose_post_tag",
+            "Post's tags",
+            show=False,
+            tooltip="Choose one of the open post's tags (←/→ move, enter go)",
+            id="main.post-tags",
+        ),
+        Binding(
+            "left_square_bracket",
+            "tag_back",
+            "Back",
+            key_display="[",
+            show=False,
+            tooltip="Back to the previous tag in the history",
+            id="main.tag-back",
+        ),
+        Binding(
+            "right_square_bracket",
+            "tag_forward",
+            "Forward",
+            key_display="]",
+            show=False,
+            tooltip="Forward in the tag history",
+            id="main.tag-forward",
+        ),
+        Binding(
+            "backspace",
+            "tag_flip",
+            "Flip tag",
+            show=False,
+            tooltip="Flip to the tag read before this one",
+            id="main.tag-flip",
+        ),
+        Binding(
+            "P",
+            "toggle_pin",
+            "Pin tag",
+            show=False,
+            tooltip="Pin or unpin this tag (keys 1…9, saved in config.toml)",
+            id="main.pin",
+        ),
+        *(
+            Binding(
+                str(number),
+                f"go_pin({number})",
+                f"Pinned tag {number}",
+                show=False,
+                tooltip="Go to a pinned tag",
+                id=f"main.pin-{number}",
+            )
+            for number in range(1, MAX_PINS + 1)
+        ),
     ]
 
     def __init__(
@@ -156,6 +238,10 @@ class MainScreen(Screen[None]):
         demo: bool = False,
         client_factory: ClientFactory | None = None,
         clock: Clock,
+        state: ReaderState | None = None,
+        state_path: Path | None = None,
+        settings: Settings | None = None,
+        config_path: Path | None = None,
     ) -> None:
         super().__init__()
         self._store = store
@@ -168,6 +254,13 @@ class MainScreen(Screen[None]):
         self._show_timer: Timer | None = None
         self._wanted_id: str | None = None
         self._shown: Post | None = None
+        self._history = TagHistory(tag)
+        self._state = state or ReaderState()
+        self._state_path = state_path
+        self._pins = settings.pins if settings else ()
+        self._settings_problems = settings.problems if settings else ()
+        self._config_path = config_path
+        self._opening: tuple[str | None, bool] = (None, True)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -204,10 +297,37 @@ class MainScreen(Screen[None]):
             posts, info = [], None
             self._set_status(replace(self._status, error=error.message))
         self._set_status(replace(self._status, fetched_at=info.fetched_at if info else None))
-        self._show_posts(posts)
+        self._show_posts(posts, cursor=self._state.cursors.get(self._tag))
         self.post_list.focus()
+        self._state.last_tag = self._tag
+        for problem in self._settings_problems:
+            self.notify(problem, title="Settings", severity="warning", timeout=15, markup=False)
         if not self._offline_mode:
             self._start_refresh()
+
+    def on_unmount(self) -> None:
+        """Save the tag and the cursors for the next start."""
+        self._save_state()
+
+    @property
+    def tag(self) -> str:
+        """The tag shown."""
+        return self._tag
+
+    @property
+    def store(self) -> Store:
+        """The cache the screen reads."""
+        return self._store
+
+    @property
+    def history(self) -> TagHistory:
+        """The tags visited, for back and forward."""
+        return self._history
+
+    @property
+    def pins(self) -> tuple[str, ...]:
+        """The pinned tags, for the keys 1…9."""
+        return self._pins
 
     def _set_status(self, status: Status) -> None:
         self._status = status
@@ -215,9 +335,11 @@ class MainScreen(Screen[None]):
         if not self.post_list.posts:
             self.query_one("#empty", Static).update(empty_message(self._status))
 
-    def _show_posts(self, posts: Sequence[PostSummary]) -> None:
+    def _show_posts(self, posts: Sequence[PostSummary], *, cursor: str | None = None) -> None:
         post_list = self.post_list
         post_list.set_posts(posts)
+        if cursor is not None:
+            post_list.select_post(cursor)
         self.query_one("#list-pane").border_title = posts_title(len(posts), self._tag)
         self.set_class(not posts, "-empty")
         if not posts:
@@ -230,36 +352,43 @@ class MainScreen(Screen[None]):
     def _start_refresh(self) -> None:
         self._set_status(replace(self._status, refreshing=True))
         self.run_worker(
-            self._refresh(),
+            self._refresh(self._tag),
             exclusive=True,
             exit_on_error=False,
             group="refresh",
             description=f"Refresh the posts tagged {self._tag}",
         )
 
-    async def _refresh(self) -> None:
-        """Refresh off the UI thread and post the outcome back as a message."""
+    async def _refresh(self, tag: str) -> None:
+        """Refresh ``tag`` off the UI thread and post the outcome back as a message."""
         try:
-            posts, info, counts = await in_daemon_thread(self._fetch_and_reread, name="refresh")
+            posts, info, counts = await in_daemon_thread(
+                partial(self._fetch_and_reread, tag), name="refresh"
+            )
         except ReaderError as error:
-            self.post_message(RefreshFailed(error.message, offline=type(error) is FetchError))
+            self.post_message(RefreshFailed(tag, error))
             return
-        self.post_message(RefreshSucceeded(posts, info, counts.new, counts.updated))
+        self.post_message(RefreshSucceeded(tag, posts, info, counts.new, counts.updated))
 
-    def _fetch_and_reread(self) -> tuple[list[PostSummary], TagInfo | None, MergeCounts]:
-        """Fetch and merge the tag, then re-read its list (blocks on the network)."""
+    def _fetch_and_reread(self, tag: str) -> tuple[list[PostSummary], TagInfo | None, MergeCounts]:
+        """Fetch and merge ``tag``, then re-read its list (blocks on the network)."""
         from ..core.refresh import refresh_tag
 
         client = self._client_factory() if self._client_factory is not None else None
         try:
-            result = refresh_tag(self._store, self._tag, base_url=self._base_url, client=client)
+            result = refresh_tag(self._store, tag, base_url=self._base_url, client=client)
         finally:
             if client is not None:
                 client.close()
-        return self._store.list_posts(self._tag), self._store.tag_info(self._tag), result.counts
+        return self._store.list_posts(tag), self._store.tag_info(tag), result.counts
 
     @on(RefreshSucceeded)
     def _refreshed(self, event: RefreshSucceeded) -> None:
+        if event.tag == self._status.opening:
+            self._opened(event)
+            return
+        if event.tag != self._tag:
+            return  # a refresh of a tag the user has since left
         self._set_status(
             replace(
                 self._status,
@@ -277,7 +406,12 @@ class MainScreen(Screen[None]):
 
     @on(RefreshFailed)
     def _refresh_failed(self, event: RefreshFailed) -> None:
-        self._report_failure(event.message, offline=event.offline)
+        if event.tag == self._status.opening:
+            self._open_failed(event)
+        elif event.tag == self._tag:
+            self._report_failure(event.error.message, offline=event.offline)
+            if isinstance(event.error, TagRenamed):
+                self._offer_renamed(event.error)
 
     def _report_failure(self, message: str, *, offline: bool) -> None:
         self._set_status(
@@ -291,29 +425,202 @@ class MainScreen(Screen[None]):
             error = event.worker.error
             self._report_failure(f"Refresh failed unexpectedly: {error!r}", offline=False)
 
+    # -- switching tags -------------------------------------------------------------------
+
+    def switch_tag(self, tag: str, *, highlight: str | None = None, record: bool = True) -> None:
+        """Go to ``tag``: painted from the cache at once, then refreshed in the background.
+
+        A tag with nothing cached is fetched first while the current list stays on screen;
+        a tag the site does not have is reported and the user stays where they were.
+        ``highlight`` puts the cursor on that post if the tag has it; otherwise the tag's
+        remembered cursor is used. ``record`` adds the switch to the history.
+        """
+        try:
+            tag = validate_tag(tag)
+        except InvalidTag as error:
+            self.notify(error.message, severity="error", markup=False)
+            return
+        if tag == self._tag:
+            if highlight is not None:
+                self.post_list.select_post(highlight)
+            return
+        self.run_worker(
+            partial(self._load_tag, tag, highlight, record),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="load-tag",
+            description=f"Read the posts tagged {tag} from the cache",
+        )
+
+    def _load_tag(self, tag: str, cursor: str | None, record: bool) -> None:
+        """Thread worker: read a tag's posts from the cache (a refresh may hold the database)."""
+        try:
+            posts, info = self._store.list_posts(tag), self._store.tag_info(tag)
+        except ReaderError:
+            posts, info = [], None
+        if not get_current_worker().is_cancelled:
+            self.post_message(TagLoaded(tag, posts, info, cursor, record))
+
+    @on(TagLoaded)
+    def _tag_loaded(self, event: TagLoaded) -> None:
+        if event.posts or event.info is not None:
+            self._enter_tag(event.tag, event.posts, event.info, event.cursor, event.record)
+        elif self._offline_mode:
+            reason = "the demo has no such tag" if self._status.demo else "the reader is offline"
+            self.notify(
+                f"Nothing is cached for “{event.tag}”, and {reason}: staying on “{self._tag}”.",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self._opening = (event.cursor, event.record)
+            self._set_status(replace(self._status, opening=event.tag))
+            self.run_worker(
+                self._refresh(event.tag),
+                exclusive=True,
+                exit_on_error=False,
+                group="opening",
+                description=f"Download the posts tagged {event.tag}",
+            )
+
+    def _enter_tag(
+        self,
+        tag: str,
+        posts: Sequence[PostSummary],
+        info: TagInfo | None,
+        cursor: str | None,
+        record: bool,
+        *,
+        fresh: bool = False,
+    ) -> None:
+        """Show ``tag``'s posts (from the cache, or just fetched when ``fresh``)."""
+        self.workers.cancel_group(self, "refresh")
+        if record:
+            self._history.visit(tag)
+        self._tag = tag
+        self._state.last_tag = tag
+        self._set_status(
+            Status(
+                tag=tag,
+                offline=self._offline_mode,
+                demo=self._status.demo,
+                fresh=fresh,
+                fetched_at=info.fetched_at if info else None,
+            )
+        )
+        self._show_posts(posts, cursor=cursor or self._state.cursors.get(tag))
+        self._save_state()
+        if not (self._offline_mode or fresh):
+            self._start_refresh()
+
+    def _opened(self, event: RefreshSucceeded) -> None:
+        """A tag that was not cached has arrived: go to it."""
+        cursor, record = self._opening
+        self._set_status(replace(self._status, opening=None))
+        if not event.posts:
+            self.notify(f"The site has no posts tagged “{event.tag}”.", markup=False)
+            return
+        self._enter_tag(event.tag, event.posts, event.info, cursor, record, fresh=True)
+
+    def _open_failed(self, event: RefreshFailed) -> None:
+        """A tag that was not cached could not be fetched: stay, and say why."""
+        self._set_status(replace(self._status, opening=None))
+        if isinstance(event.error, TagRenamed):
+            self._offer_renamed(event.error)
+            return
+        title = "No such tag" if isinstance(event.error, TagNotFound) else "Could not open tag"
+        self.notify(
+            f"{event.error.message} Still showing “{self._tag}”.",
+            title=title,
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
+
+    def _offer_renamed(self, error: TagRenamed) -> None:
+        """Open the switcher on the tag's new name."""
+        note = f"“{error.old}” was renamed to “{error.new}” on the site. Press enter to go there."
+        self._open_switcher(initial=error.new, note=note)
+
+    def _save_state(self) -> None:
+        if self._state_path is None:
+            return
+        try:
+            save_state(self._state_path, self._state)
+        except ReaderError as error:
+            self._state_path = None  # say it once, not on every switch
+            self.notify(error.message, title="Not saved", severity="warning", markup=False)
+
+    def _open_switcher(self, *, initial: str = "", note: str = "") -> None:
+        """Read the known tags off the UI thread, then show the switcher."""
+        self.run_worker(
+            partial(self._read_known_tags, initial, note),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="known-tags",
+            description="List the cached tags",
+        )
+
+    def _read_known_tags(self, initial: str, note: str) -> None:
+        try:
+            known = self._store.known_tags()
+        except ReaderError:
+            known = []
+        self.app.call_from_thread(self._push_switcher, known, initial, note)
+
+    def _push_switcher(self, known: list[TagInfo], initial: str, note: str) -> None:
+        if isinstance(self.app.screen, TagSwitcher):
+            return
+        switcher = TagSwitcher(
+            known, now=self._clock(), suggest=self._suggester(), initial=initial, note=note
+        )
+        self.app.push_screen(switcher, self._switcher_closed)
+
+    def _switcher_closed(self, tag: str | None) -> None:
+        if tag:
+            self.switch_tag(tag)
+
+    def _suggester(self) -> Callable[[str], list[TagSuggestion]] | None:
+        """Ask the site for tag suggestions (None when offline)."""
+        if self._offline_mode:
+            return None
+        factory = self._client_factory
+        base_url = self._base_url
+
+        def suggest(query: str) -> list[TagSuggestion]:
+            from ..core.autocomplete import suggest_tags
+            from ..core.fetch import new_client
+
+            client = factory() if factory is not None else new_client()
+            with client:
+                return suggest_tags(client, base_url, query)
+
+        return suggest
+
     # -- showing posts --------------------------------------------------------------------
 
-    @on(OptionList.OptionHighlighted, "#posts")
-    def _post_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(PostList.Highlighted, "#posts")
+    def _post_highlighted(self, event: PostList.Highlighted) -> None:
         """Show the post once the cursor rests: holding j renders nothing on the way."""
         if self._show_timer is not None:
             self._show_timer.stop()
-        if isinstance(event.option, PostOption):
-            self._show_timer = self.set_timer(self.SHOW_DELAY, self._show_highlighted)
+        self._state.remember(self._tag, event.post.id)
+        self._show_timer = self.set_timer(self.SHOW_DELAY, self._show_highlighted)
 
     def _show_highlighted(self) -> None:
         summary = self.post_list.highlighted_post
         if summary is not None:
             self._request_post(summary.id)
 
-    @on(OptionList.OptionSelected, "#posts")
-    def _post_selected(self, event: OptionList.OptionSelected) -> None:
+    @on(PostList.Selected, "#posts")
+    def _post_selected(self, event: PostList.Selected) -> None:
         """Enter/l: show the post now and move into the reading pane."""
         if self._show_timer is not None:
             self._show_timer.stop()
-        if isinstance(event.option, PostOption):
-            self._request_post(event.option.summary.id)
-            self.reading_pane.focus()
+        self._request_post(event.post.id)
+        self.reading_pane.focus()
 
     def _request_post(self, post_id: str) -> None:
         if post_id == self._wanted_id:
@@ -348,6 +655,11 @@ class MainScreen(Screen[None]):
         self._shown = post
         self.reading_pane.show_post(post)
 
+    @on(ReadingPane.TagChosen)
+    def _post_tag_chosen(self, event: ReadingPane.TagChosen) -> None:
+        """A tag of the open post was chosen: go there, keeping this post highlighted."""
+        self.switch_tag(event.tag, highlight=event.post_id)
+
     # -- actions --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -356,6 +668,12 @@ class MainScreen(Screen[None]):
             return self.focused is not self.post_list
         if action in ("next_post", "previous_post", "open_in_browser", "switch_pane"):
             return True if self.post_list.posts else None
+        if action == "choose_post_tag":
+            return True if self._shown is not None and self._shown.tags else None
+        if action == "tag_back":
+            return True if self._history.can_go_back else None
+        if action == "tag_forward":
+            return True if self._history.can_go_forward else None
         return True
 
     def action_focus_list(self) -> None:
@@ -411,3 +729,58 @@ class MainScreen(Screen[None]):
             self.notify("Already refreshing…", markup=False)
         else:
             self._start_refresh()
+
+    def action_switch_tag(self) -> None:
+        """Open the tag switcher."""
+        self._open_switcher()
+
+    def action_choose_post_tag(self) -> None:
+        """Move into the open post's tags, in the reading pane's header."""
+        self.reading_pane.focus()
+        self.reading_pane.choose_tag()
+
+    def action_tag_back(self) -> None:
+        """Back to the previous tag in the history."""
+        tag = self._history.back()
+        if tag is not None:
+            self.switch_tag(tag, record=False)
+
+    def action_tag_forward(self) -> None:
+        """Forward in the tag history."""
+        tag = self._history.forward()
+        if tag is not None:
+            self.switch_tag(tag, record=False)
+
+    def action_tag_flip(self) -> None:
+        """Flip to the tag read before this one."""
+        tag = self._history.previous()
+        if tag is None:
+            self.notify("No other tag visited yet: press t to go to one.", markup=False)
+        else:
+            self.switch_tag(tag)
+
+    def action_go_pin(self, number: int) -> None:
+        """Go to the tag pinned to ``number``."""
+        if 1 <= number <= len(self._pins):
+            self.switch_tag(self._pins[number - 1])
+        else:
+            self.notify(
+                f"No tag is pinned to {number}. Press P to pin “{self._tag}”.", markup=False
+            )
+
+    def action_toggle_pin(self) -> None:
+        """Pin the tag shown (or unpin it), saving the pins in config.toml."""
+        if self._config_path is None:
+            self.notify("Pins are not saved in the demo.", markup=False)
+            return
+        was_pinned = self._tag in self._pins
+        try:
+            self._pins = toggle_pin(self._config_path, self._tag)
+        except ReaderError as error:
+            self.notify(error.message, title="Not pinned", severity="error", markup=False)
+            return
+        if was_pinned:
+            self.notify(f"Unpinned “{self._tag}”.", markup=False)
+        else:
+            key = self._pins.index(self._tag) + 1
+            self.notify(f"Pinned “{self._tag}”: press {key} to come back to it.", markup=False)

@@ -1,15 +1,27 @@
-"""The list of a tag's posts, newest first, under year headings ("2023 · 12")."""
+"""The list of a tag's posts, newest first, under year headings ("2023 · 12").
+
+A line-API widget: ``set_posts`` only builds a tuple of rows, and ``render_line`` draws just the
+rows on screen, so a tag of thousands of posts is as quick to show and to move through as one
+of thirty. Feed text is drawn as plain segments: never parsed as markup.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.content import Content
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ..core.dates import site_day
 from ..core.models import PostSummary
@@ -19,6 +31,22 @@ DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
 KIND_WIDTH = 7  # "chapter"
 
 
+@dataclass(frozen=True, slots=True)
+class YearRow:
+    """A year heading with the year's count; the cursor never stops on it."""
+
+    year: int
+    count: int
+
+    @property
+    def label(self) -> str:
+        """``2023 · 12``."""
+        return f"{self.year} · {self.count:,}"
+
+
+Row = YearRow | PostSummary
+
+
 def row_date(summary: PostSummary) -> str:
     """The row's date: the site's short day without the year (the heading shows it)."""
     day = site_day(summary.published)
@@ -26,48 +54,29 @@ def row_date(summary: PostSummary) -> str:
     return head if head and year == str(summary.published.year) else day
 
 
-def post_row(summary: PostSummary) -> Content:
-    """One row: date, kind and title. The title is feed text, so it is never markup."""
-    return Content.assemble(
-        (row_date(summary).rjust(DATE_WIDTH), "dim"),
-        "  ",
-        (summary.kind.label.ljust(KIND_WIDTH), "$text-accent"),
-        "  ",
-        one_line(summary.title) or "(untitled)",
-    )
-
-
-class PostOption(Option):
-    """A row that carries its post; the option id is the post id."""
-
-    def __init__(self, summary: PostSummary) -> None:
-        super().__init__(post_row(summary), id=summary.id)
-        self.summary = summary
-
-
-class YearOption(Option):
-    """A year heading with the year's count: disabled, so the cursor skips it."""
-
-    def __init__(self, year: int, count: int) -> None:
-        super().__init__(
-            Content.assemble((f"{year} · {count}", "bold")), id=f"year:{year}", disabled=True
-        )
-        self.year = year
-        self.count = count
-
-
-def grouped_options(posts: Sequence[PostSummary]) -> Iterator[Option]:
-    """Options for ``posts`` (newest first): each year's heading, then its posts."""
+def grouped_rows(posts: Sequence[PostSummary]) -> tuple[Row, ...]:
+    """Rows for ``posts`` (newest first): each year's heading, then its posts."""
     counts = Counter(post.published.year for post in posts)
+    rows: list[Row] = []
     year: int | None = None
     for post in posts:
         if post.published.year != year:
             year = post.published.year
-            yield YearOption(year, counts[year])
-        yield PostOption(post)
+            rows.append(YearRow(year, counts[year]))
+        rows.append(post)
+    return tuple(rows)
 
 
-class PostList(OptionList):
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis when it does not fit."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
+
+
+class PostList(ScrollView, can_focus=True):
     """A fast list of post summaries grouped by year (one line per post)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -86,9 +95,67 @@ class PostList(OptionList):
         Binding("pageup", "page_up", "Page up", show=False, id="list.page-up"),
     ]
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "post-list--year",
+        "post-list--date",
+        "post-list--kind",
+        "post-list--title",
+        "post-list--cursor",
+    }
+
+    DEFAULT_CSS = """
+    PostList {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .post-list--year { color: $text-accent; text-style: bold; }
+        & > .post-list--date { color: $text-muted; }
+        & > .post-list--kind { color: $text-accent; }
+        & > .post-list--title { color: $text; }
+        & > .post-list--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .post-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to ``post``."""
+
+        def __init__(self, post_list: PostList, post: PostSummary) -> None:
+            super().__init__()
+            self.post_list = post_list
+            self.post = post
+
+        @property
+        def control(self) -> PostList:
+            """The list."""
+            return self.post_list
+
+    class Selected(Message):
+        """``post`` was chosen (enter, ``l`` or a click)."""
+
+        def __init__(self, post_list: PostList, post: PostSummary) -> None:
+            super().__init__()
+            self.post_list = post_list
+            self.post = post
+
+        @property
+        def control(self) -> PostList:
+            """The list."""
+            return self.post_list
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
+        super().__init__(id=id)
         self._posts: tuple[PostSummary, ...] = ()
+        self._rows: tuple[Row, ...] = ()
+        self._row_of: dict[str, int] = {}
+        self._cursor: int | None = None
+        self._strips: LRUCache[tuple[int, bool, int, bool], Strip] = LRUCache(512)
+
+    # -- data -----------------------------------------------------------------------------
 
     @property
     def posts(self) -> tuple[PostSummary, ...]:
@@ -96,15 +163,30 @@ class PostList(OptionList):
         return self._posts
 
     @property
+    def rows(self) -> tuple[Row, ...]:
+        """Year headings and posts, as drawn."""
+        return self._rows
+
+    @property
+    def highlighted(self) -> int | None:
+        """The row of the cursor (always a post row), or None when the list is empty."""
+        return self._cursor
+
+    @property
     def highlighted_post(self) -> PostSummary | None:
         """The post under the cursor, if any."""
-        option = self.highlighted_option
-        return option.summary if isinstance(option, PostOption) else None
+        if self._cursor is None:
+            return None
+        row = self._rows[self._cursor]
+        return row if isinstance(row, PostSummary) else None
+
+    def row_of(self, post_id: str) -> int | None:
+        """The row showing ``post_id``, if it is in the list."""
+        return self._row_of.get(post_id)
 
     def set_posts(self, posts: Sequence[PostSummary]) -> None:
         """Show ``posts``, keeping the cursor on the same post and that row where it was.
 
-        ``set_options`` resets the highlight and scroll, so both are restored by post id.
         Nothing happens when the posts are unchanged.
         """
         new = tuple(posts)
@@ -112,20 +194,115 @@ class PostList(OptionList):
             return
         current = self.highlighted_post
         row_on_screen = (
-            self.highlighted - self.scroll_offset.y
-            if current is not None and self.highlighted is not None
+            self._cursor - self.scroll_offset.y
+            if current is not None and self._cursor is not None
             else None
         )
         self._posts = new
-        self.set_options(grouped_options(new))
-        if current is not None and self._has_option(current.id):
-            index = self.get_option_index(current.id)
-            self.highlighted = index
-            if row_on_screen is not None:
-                top = max(0, index - row_on_screen)
-                self.call_after_refresh(self.scroll_to, y=top, animate=False, immediate=True)
+        self._rows = grouped_rows(new)
+        self._row_of = {
+            row.id: index for index, row in enumerate(self._rows) if isinstance(row, PostSummary)
+        }
+        self._cursor = None
+        self._strips.clear()
+        self.virtual_size = Size(self.size.width, len(self._rows))
+        kept = self.row_of(current.id) if current is not None else None
+        if kept is not None:
+            top = max(0, kept - (row_on_screen or 0))
+            self.scroll_to(y=top, animate=False, immediate=True, force=True)
+            self._move_to(kept)
         else:
+            self.scroll_to(y=0, animate=False, immediate=True, force=True)
             self.action_first()
+        self.refresh()
+
+    def select_post(self, post_id: str) -> bool:
+        """Move the cursor to ``post_id``; False if it is not in the list."""
+        row = self.row_of(post_id)
+        if row is None:
+            return False
+        self._move_to(row)
+        return True
+
+    # -- moving ---------------------------------------------------------------------------
+
+    def _post_row(self, start: int, step: int) -> int | None:
+        """The first post row from ``start`` going ``step`` (+1/-1), or None."""
+        index = start
+        while 0 <= index < len(self._rows):
+            if isinstance(self._rows[index], PostSummary):
+                return index
+            index += step
+        return None
+
+    def _move_to(self, row: int | None) -> None:
+        """Put the cursor on ``row`` (a post row), scroll it into view, and say so."""
+        if row is None or row == self._cursor:
+            if row is not None:
+                self._scroll_to_row(row)
+            return
+        previous, self._cursor = self._cursor, row
+        self._scroll_to_row(row)
+        for index in (previous, row):
+            if index is not None:
+                self.refresh(Region(0, index - self.scroll_offset.y, self.size.width, 1))
+        post = self._rows[row]
+        assert isinstance(post, PostSummary)
+        self.post_message(self.Highlighted(self, post))
+
+    def _scroll_to_row(self, row: int) -> None:
+        top, height = self.scroll_offset.y, max(1, self.size.height)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+        # Show the year heading above the first post of the list.
+        if row > 0 and self._post_row(0, 1) == row:
+            self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        """The next (older) post."""
+        if self._cursor is None:
+            self.action_first()
+        else:
+            self._move_to(self._post_row(self._cursor + 1, 1))
+
+    def action_cursor_up(self) -> None:
+        """The previous (newer) post."""
+        if self._cursor is None:
+            self.action_first()
+        else:
+            self._move_to(self._post_row(self._cursor - 1, -1))
+
+    def action_first(self) -> None:
+        """The newest post."""
+        self._move_to(self._post_row(0, 1))
+
+    def action_last(self) -> None:
+        """The oldest post."""
+        self._move_to(self._post_row(len(self._rows) - 1, -1))
+
+    def action_page_down(self) -> None:
+        """A screenful down, never stopping on a year heading."""
+        if self._cursor is None:
+            self.action_first()
+            return
+        target = min(len(self._rows) - 1, self._cursor + max(1, self.size.height - 1))
+        self._move_to(self._post_row(target, 1) or self._post_row(target, -1))
+
+    def action_page_up(self) -> None:
+        """A screenful up, never stopping on a year heading."""
+        if self._cursor is None:
+            self.action_first()
+            return
+        target = max(0, self._cursor - max(1, self.size.height - 1))
+        self._move_to(self._post_row(target, -1) or self._post_row(target, 1))
+
+    def action_select(self) -> None:
+        """Open the highlighted post."""
+        post = self.highlighted_post
+        if post is not None:
+            self.post_message(self.Selected(self, post))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim "Read" when there is nothing to read."""
@@ -133,38 +310,71 @@ class PostList(OptionList):
             return None
         return True
 
-    def action_page_down(self) -> None:
-        """Page down, never stopping on a year heading."""
-        super().action_page_down()  # type: ignore[no-untyped-call]
-        if self.highlighted is None:
-            self.action_last()
-        self._off_heading()
-
-    def action_page_up(self) -> None:
-        """Page up, never stopping on a year heading."""
-        super().action_page_up()  # type: ignore[no-untyped-call]
-        if self.highlighted is None:
-            self.action_first()
-        self._off_heading()
-
-    def _off_heading(self) -> None:
-        """Paging can land on a (disabled) heading: move to the post below it, else above."""
-        index = self.highlighted
-        if index is None or not self.options[index].disabled:
+    def on_click(self, event: events.Click) -> None:
+        """A click on a post highlights and opens it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
             return
-        below = range(index + 1, len(self.options))
-        above = range(index - 1, -1, -1)
-        for candidate in (*below, *above):
-            if not self.options[candidate].disabled:
-                self.highlighted = candidate
-                return
+        row = offset.y + self.scroll_offset.y
+        if 0 <= row < len(self._rows) and isinstance(self._rows[row], PostSummary):
+            self._move_to(row)
+            self.action_select()
 
-    def _has_option(self, option_id: str) -> bool:
-        return option_id in self._id_to_option
+    # -- drawing --------------------------------------------------------------------------
 
-    def select_post(self, post_id: str) -> bool:
-        """Move the cursor to ``post_id``; False if it is not in the list."""
-        if not self._has_option(post_id):
-            return False
-        self.highlighted = self.get_option_index(post_id)
-        return True
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.size.width, len(self._rows))
+        self._strips.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_focus(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """One visible row, drawn from plain text."""
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not 0 <= index < len(self._rows):
+            return Strip.blank(width, base)
+        cursor = index == self._cursor
+        key = (index, cursor, width, self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._draw(self._rows[index], width, cursor, base)
+            self._strips[key] = strip
+        return strip
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"post-list--{name}", partial=True)
+
+    def _draw(self, row: Row, width: int, cursor: bool, base: Style) -> Strip:
+        if isinstance(row, YearRow):
+            segments = [Segment(fit(row.label, width), base + self._style("year"))]
+        else:
+            segments = list(self._post_segments(row, width, base))
+        line_style = base
+        if cursor:
+            cursor_style = self._style("cursor")
+            line_style = base + cursor_style
+            segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
+        return Strip(segments).crop_extend(0, width, line_style)
+
+    def _post_segments(self, post: PostSummary, width: int, base: Style) -> Iterator[Segment]:
+        date = row_date(post).rjust(DATE_WIDTH)
+        kind = post.kind.label.ljust(KIND_WIDTH)
+        used = DATE_WIDTH + 2 + KIND_WIDTH + 2
+        yield Segment(date, base + self._style("date"))
+        yield Segment("  ", base)
+        yield Segment(kind, base + self._style("kind"))
+        yield Segment("  ", base)
+        title = one_line(post.title) or "(untitled)"
+        yield Segment(fit(title, width - used), base + self._style("title"))

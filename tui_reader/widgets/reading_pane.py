@@ -25,8 +25,10 @@ from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from ..core.dates import site_date
+from ..core.errors import InvalidTag
 from ..core.models import Post
 from ..core.sanitize import clean_text, one_line
+from ..core.tags import validate_tag
 from .markdown_lines import Line, make_console, render_chunks, render_text, warm_up
 
 _GROUP = "reading-pane-render"
@@ -82,6 +84,36 @@ class ReadingPane(ScrollView, can_focus=True):
             show=False,
             tooltip="Go to the end of the post",
             id="reading-pane.bottom",
+        ),
+        Binding(
+            "right,T",
+            "tag_step(1)",
+            "Next tag",
+            show=False,
+            tooltip="Choosing a tag: the next tag",
+            id="reading-pane.tag-next",
+        ),
+        Binding(
+            "left",
+            "tag_step(-1)",
+            "Previous tag",
+            show=False,
+            tooltip="Choosing a tag: the previous tag",
+            id="reading-pane.tag-previous",
+        ),
+        Binding(
+            "enter",
+            "tag_go",
+            "Go to tag",
+            tooltip="Choosing a tag: go to the chosen tag",
+            id="reading-pane.tag-go",
+        ),
+        Binding(
+            "escape",
+            "tag_cancel",
+            "Stop choosing",
+            tooltip="Choosing a tag: stop choosing",
+            id="reading-pane.tag-cancel",
         ),
     ]
 
@@ -139,6 +171,14 @@ class ReadingPane(ScrollView, can_focus=True):
             """The pane that rendered the post."""
             return self.pane
 
+    class TagChosen(Message):
+        """One of the post's tags was chosen (keyboard or click)."""
+
+        def __init__(self, tag: str, post_id: str) -> None:
+            super().__init__()
+            self.tag = tag
+            self.post_id = post_id
+
     class _Body(Message, bubble=False):
         """Lines of body from the render worker (internal); ``restart`` drops earlier ones."""
 
@@ -171,6 +211,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._key: _CacheKey | None = None
         self._cache: LRUCache[_CacheKey, tuple[Line, ...]] = LRUCache(self.CACHE_SIZE)
         self._strips: LRUCache[tuple[int, Style, int], Strip] = LRUCache(256)
+        self._tag_index: int | None = None
 
     @property
     def post_id(self) -> str | None:
@@ -188,6 +229,85 @@ class ReadingPane(ScrollView, can_focus=True):
         lines = [*self._header, *self._body]
         return "\n".join("".join(segment.text for segment in line).rstrip() for line in lines)
 
+    @property
+    def post_tags(self) -> list[str]:
+        """The shown post's tags that are valid tag names (the ones that can be chosen)."""
+        if self._post is None:
+            return []
+        tags: list[str] = []
+        for raw in self._post.tags:
+            try:
+                tag = validate_tag(raw)
+            except InvalidTag:
+                continue
+            if tag not in tags:
+                tags.append(tag)
+        return tags
+
+    @property
+    def chosen_tag(self) -> str | None:
+        """The tag highlighted in the header while choosing one, else None."""
+        tags = self.post_tags
+        if self._tag_index is None or not tags:
+            return None
+        return tags[self._tag_index % len(tags)]
+
+    def choose_tag(self) -> None:
+        """Start choosing one of the post's tags (highlighted in the header)."""
+        if not self.post_tags:
+            return
+        self._tag_index = 0
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._refresh_header()
+
+    def _stop_choosing(self) -> None:
+        if self._tag_index is not None:
+            self._tag_index = None
+            self._refresh_header()
+
+    def _refresh_header(self) -> None:
+        width = self._text_width()
+        if width < 1:
+            return
+        self._header = self._render_header(self._post, width)
+        self._strips.clear()
+        self._update_size(width)
+        self.refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The tag keys work only while choosing a tag (else they fall through)."""
+        if action.startswith("tag_"):
+            return self._tag_index is not None
+        return True
+
+    def action_tag_step(self, step: int) -> None:
+        """Highlight the next (1) or previous (-1) tag."""
+        count = len(self.post_tags)
+        if self._tag_index is not None and count:
+            self._tag_index = (self._tag_index + step) % count
+            self._refresh_header()
+
+    def action_tag_go(self) -> None:
+        """Go to the highlighted tag."""
+        tag, post = self.chosen_tag, self._post
+        self._stop_choosing()
+        if tag is not None and post is not None:
+            self.post_message(self.TagChosen(tag, post.id))
+
+    def action_tag_cancel(self) -> None:
+        """Stop choosing a tag."""
+        self._stop_choosing()
+
+    def on_blur(self) -> None:
+        self._stop_choosing()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a tag in the header goes to that tag."""
+        tag = event.style.meta.get("tag")
+        if isinstance(tag, str) and self._post is not None and tag in self.post_tags:
+            event.stop()
+            self.post_message(self.TagChosen(tag, self._post.id))
+
     def show_post(self, post: Post | None) -> None:
         """Show ``post`` (``None``: a placeholder), superseding anything still rendering.
 
@@ -197,6 +317,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if post is not None and post == self._post and self._key is not None:
             return
         self._post = post
+        self._tag_index = None
         self._layout(new_post=True)
 
     def on_mount(self) -> None:
@@ -286,9 +407,18 @@ class ReadingPane(ScrollView, can_focus=True):
                 (site_date(post.published), meta), ("  ·  ", meta), (post.kind.label, meta)
             ),
         ]
-        tags = [tag for tag in (one_line(tag) for tag in post.tags) if tag]
+        tags = self.post_tags
         if tags:
-            texts.append(Text.assemble(("Tags: ", meta), (", ".join(tags), style("tags"))))
+            tag_style, chosen = style("tags"), self.chosen_tag
+            line = Text.assemble(("Tags: ", meta))
+            for index, tag in enumerate(tags):
+                if index:
+                    line.append(", ", meta)
+                look = tag_style + Style(reverse=True, bold=True) if tag == chosen else tag_style
+                line.append(tag, look + Style.from_meta({"tag": tag}))
+            if chosen is not None:
+                line.append("   ←/→ choose · enter go · esc stop", meta)
+            texts.append(line)
         texts.append(Text(one_line(post.url), style=style("url")))
         texts.append(Text("─" * width, style=style("rule"), no_wrap=True, overflow="crop"))
         texts.append(Text(""))

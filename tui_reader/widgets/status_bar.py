@@ -40,6 +40,7 @@ class Status:
     fresh: bool = False  # refreshed successfully during this session
     error: str | None = None  # the last refresh's failure, until the next success
     demo: bool = False
+    opening: str | None = None  # a tag not cached yet, being fetched before switching to it
 
 
 def status_text(status: Status, now: datetime) -> Content:
@@ -56,6 +57,8 @@ def status_text(status: Status, now: datetime) -> Content:
     else:
         state = f"cached {age}" if age else "not fetched yet"
     parts: list[str | tuple[str, str]] = [(status.tag, "bold"), " · ", state]
+    if status.opening:
+        parts += ["  ", (f"⟳ opening “{status.opening}”…", "$text-accent")]
     if status.error:
         parts += ["  ", (f"⚠ {one_line(status.error)}", "$text-error")]
     return Content.assemble(*parts)

@@ -1,0 +1,81 @@
+"""Tag suggestions from the site's ``/tags-autocomplete/?q=`` endpoint (hostile JSON, cleaned)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import httpx
+
+from .errors import FetchError
+from .fetch import FetchLimits, fetch_bytes
+from .models import TagSuggestion
+from .sanitize import one_line
+from .tags import is_slug
+from .urls import normalise_base_url
+
+MAX_QUERY = 50
+"""Longer prompts are not sent: no tag is longer."""
+SUGGEST_LIMITS = FetchLimits(
+    connect_timeout=3.0, read_timeout=3.0, deadline=5.0, max_bytes=256 * 1024
+)
+"""Suggestions are a nicety: give up quickly and accept only a small answer."""
+
+
+def autocomplete_url(base_url: str, query: str) -> str:
+    """The endpoint's URL for ``query`` (trimmed to ``MAX_QUERY`` characters)."""
+    base = normalise_base_url(base_url)
+    return f"{base}/tags-autocomplete/?{urlencode({'q': query.strip()[:MAX_QUERY]})}"
+
+
+def parse_suggestions(data: bytes) -> list[TagSuggestion]:
+    """The suggestions in an answer; anything malformed is skipped, never trusted.
+
+    Raises :class:`FetchError` when the answer is not the endpoint's JSON at all.
+    """
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise FetchError("The site's tag suggestions were not readable.") from error
+    rows = document.get("tags") if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        raise FetchError("The site's tag suggestions were not readable.")
+    suggestions: dict[str, TagSuggestion] = {}
+    for row in rows[:50]:
+        if not isinstance(row, dict):
+            continue
+        tag = row.get("tag")
+        if not isinstance(tag, str) or not is_slug(tag):
+            continue
+        count = row.get("count")
+        description = row.get("description")
+        suggestions.setdefault(
+            tag.lower(),
+            TagSuggestion(
+                tag=tag.lower(),
+                count=count if isinstance(count, int) and count >= 0 else None,
+                description=one_line(description, limit=120)
+                if isinstance(description, str)
+                else "",
+            ),
+        )
+    return list(suggestions.values())
+
+
+def suggest_tags(
+    client: httpx.Client,
+    base_url: str,
+    query: str,
+    *,
+    limits: FetchLimits = SUGGEST_LIMITS,
+) -> list[TagSuggestion]:
+    """Ask the site which tags match ``query`` (its top matches). Empty query: no request.
+
+    Raises :class:`FetchError` (or a subclass) when the site cannot be asked.
+    """
+    if not query.strip():
+        return []
+    data = fetch_bytes(
+        client, autocomplete_url(base_url, query), limits=limits, accept="application/json"
+    )
+    return parse_suggestions(data)
