@@ -172,17 +172,28 @@ def test_module_entry_point_version_and_help() -> None:
 
 @pytest.mark.parametrize(
     ("argv", "tag"),
-    [(["llms"], "llms"), (["AI+Copyright", "--offline"], "ai+copyright"), ([], None)],
+    [
+        (["llms"], "llms"),
+        (["AI+Copyright", "--offline"], "ai+copyright"),
+        (["--offline", "llms"], "llms"),
+        (["--base-url", "http://127.0.0.1:9", "llms"], "llms"),
+        ([], None),
+        (["--demo"], None),
+        (["--offline", "--demo"], None),
+    ],
 )
 def test_reader_takes_a_tag_or_a_combination(
     monkeypatch: pytest.MonkeyPatch, argv: list[str], tag: str | None
 ) -> None:
     import tui_reader.app
 
-    seen: list[str | None] = []
-    monkeypatch.setattr(tui_reader.app, "run_reader", lambda tag, **_: seen.append(tag) or 0)
+    seen: list[tuple[str | None, dict[str, object]]] = []
+    monkeypatch.setattr(tui_reader.app, "run_reader", lambda tag, **kw: seen.append((tag, kw)) or 0)
     assert main(argv) == 0
-    assert seen == [tag]
+    assert [t for t, _ in seen] == [tag]
+    options = seen[0][1]
+    assert options["demo"] is ("--demo" in argv)
+    assert options["offline"] is ("--offline" in argv)
 
 
 def test_reader_refuses_a_bad_tag_before_anything(

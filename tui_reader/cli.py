@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _with_default_command(argv: Sequence[str]) -> list[str]:
-    """Insert ``read`` before the first positional argument unless it names a command."""
+    """Put ``read`` first unless a command is named (``read`` takes every global option)."""
     args = list(argv)
     index = 0
     while index < len(args):
@@ -95,7 +95,7 @@ def _with_default_command(argv: Sequence[str]) -> list[str]:
         break
     if any(arg in ("-h", "--help", "--version") for arg in args[:index]):
         return args
-    return [*args[:index], "read", *args[index:]]
+    return ["read", *args]
 
 
 def _base_url(args: argparse.Namespace) -> str:
