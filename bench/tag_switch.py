@@ -87,9 +87,12 @@ async def until(pilot: Pilot[None], done: Callable[[], bool], timeout: float = 1
         await asyncio.sleep(0.001)
 
 
-async def measure_switches(path: Path, big_count: int, runs: int) -> list[float]:
+async def measure_switches(
+    path: Path, big_count: int, runs: int, *, big: str = BIG, small: str = SMALL
+) -> list[float]:
+    """Milliseconds from ``switch_tag(big)`` to the list's bottom row painted, per run."""
     store = Store(path)
-    app = ReaderApp(store, SMALL, base_url="https://simonwillison.net", offline=True)
+    app = ReaderApp(store, small, base_url="https://simonwillison.net", offline=True)
     results = []
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause(0.3)
@@ -98,12 +101,12 @@ async def measure_switches(path: Path, big_count: int, runs: int) -> list[float]
         for _ in range(runs):
             PAINTED.clear()
             start = time.perf_counter()
-            screen.switch_tag(BIG)
+            screen.switch_tag(big)
             await until(pilot, lambda: bool(PAINTED))
             results.append((PAINTED[0] - start) * 1000)
             assert len(screen.post_list.posts) == big_count
-            screen.switch_tag(SMALL)
-            await until(pilot, lambda: screen.tag == SMALL)
+            screen.switch_tag(small)
+            await until(pilot, lambda: screen.tag == small)
             await pilot.pause(0.1)
     store.close()
     return results

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.screen import Screen
 
-from .commands import GoToTag
 from .core.reader_state import ReaderState, load_state
 from .core.settings import Settings, load_settings
 from .core.store import Store
@@ -42,7 +42,7 @@ class ReaderApp(App[None]):
 
     TITLE = "tui-reader"
     CSS_PATH = "reader.tcss"
-    COMMANDS = App.COMMANDS | {GoToTag}
+    COMMANDS = App.COMMANDS | {lambda: _go_to_tag_provider()}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "question_mark",
@@ -134,6 +134,13 @@ class ReaderApp(App[None]):
                 binding.tooltip or binding.description,
                 partial(self.run_action, binding.action, active.node),
             )
+
+
+def _go_to_tag_provider() -> type[Provider]:
+    """The palette's "Go to tag" provider, imported when the palette first opens."""
+    from .commands import GoToTag
+
+    return GoToTag
 
 
 def run_reader(tag: str | None, *, base_url: str, offline: bool, demo: bool) -> int:

@@ -1,16 +1,16 @@
 """The user's settings file (``config.toml``): pinned tags for the ``1``…``9`` keys.
 
-The file is the user's: it is read with its comments kept (tomlkit), and the app only
-changes the ``pins`` list. A file that is not valid TOML is never overwritten.
+The file is the user's: it is read with the standard library's ``tomllib`` (fast, at start-up)
+and rewritten only to change the ``pins`` list, through tomlkit so that the user's comments and
+layout are kept. A file that is not valid TOML is never overwritten.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import tomlkit
-import tomlkit.exceptions
+from typing import Any
 
 from .atomic import write_atomically
 from .errors import InvalidTag, SettingsError
@@ -32,17 +32,24 @@ class Settings:
     problems: tuple[str, ...] = field(default=())
 
 
-def _read(path: Path) -> tomlkit.TOMLDocument | None:
-    """The document, or None when there is no file. Raises :class:`SettingsError`."""
+def _read_text(path: Path) -> str | None:
+    """The file's text, or None when there is none. Raises :class:`SettingsError`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as error:
         raise SettingsError(f"The settings file {path} could not be read ({error}).") from error
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    """The settings as a dict, or None when there is no file. Raises :class:`SettingsError`."""
+    text = _read_text(path)
+    if text is None:
+        return None
     try:
-        return tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as error:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise SettingsError(
             f"The settings file {path} is not valid TOML ({one_line(str(error), limit=80)}).",
             hint="Fix or remove the file; until then the defaults are used.",
@@ -84,9 +91,10 @@ def save_pins(path: Path, pins: list[str]) -> None:
     Raises :class:`SettingsError` if the file is broken or cannot be written; it is then
     left as it was.
     """
-    document = _read(path)
-    if document is None:
-        document = tomlkit.parse(HEADER)
+    import tomlkit  # only when writing: keeps start-up light
+
+    _read(path)  # refuses a file that is not valid TOML
+    document = tomlkit.parse(_read_text(path) or HEADER)
     array = tomlkit.array()
     array.extend(validate_tag(tag) for tag in pins)
     document["pins"] = array

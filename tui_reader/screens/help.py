@@ -10,7 +10,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
 
 KeySection = tuple[str, Sequence[Binding]]
 
@@ -118,6 +117,8 @@ class HelpScreen(ModalScreen[None]):
         self._markdown = f"# Keys\n\n{intro}\n\n{keys_markdown(sections)}".strip()
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown  # markdown-it: only once help is asked for
+
         with VerticalScroll(id="help-body"):
             yield Markdown(self._markdown, id="help-text")
 

@@ -36,7 +36,6 @@ from ..core.urls import is_web_url
 from ..widgets.post_list import PostList
 from ..widgets.reading_pane import ReadingPane
 from ..widgets.status_bar import Clock, Status, StatusBar
-from .tag_switcher import TagSwitcher
 
 if TYPE_CHECKING:
     import httpx
@@ -571,6 +570,8 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._push_switcher, known, initial, note)
 
     def _push_switcher(self, known: list[TagInfo], initial: str, note: str) -> None:
+        from .tag_switcher import TagSwitcher  # Input and friends: loaded on first use
+
         if isinstance(self.app.screen, TagSwitcher):
             return
         switcher = TagSwitcher(

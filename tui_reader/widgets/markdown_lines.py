@@ -14,10 +14,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator, Sequence
-from typing import ClassVar
 
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import Heading, ImageItem, Markdown, MarkdownElement
+from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
 from rich.theme import Theme
@@ -82,40 +80,6 @@ def make_console(width: int) -> Console:
     )
 
 
-class _Heading(Heading):
-    """A heading aligned left, like the rest of the text."""
-
-    LEVEL_ALIGN: ClassVar = dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "left")
-
-
-class _Image(ImageItem):
-    """An image as its alt text and address (a terminal cannot show it)."""
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        alt = self.text.plain.strip() if isinstance(self.text, Text) else ""
-        yield Text.assemble(
-            ("Image: ", console.get_style("markdown.image", default="none")),
-            (alt or "(no description)", console.get_style("markdown.link", default="none")),
-            " (",
-            (self.destination, console.get_style("markdown.link_url", default="none")),
-            ") ",
-            end="",
-        )
-
-
-class PaneMarkdown(Markdown):
-    """Rich Markdown with links as ``text (url)`` (no OSC 8), images as text, headings left."""
-
-    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
-        **Markdown.elements,
-        "heading_open": _Heading,
-        "image": _Image,
-    }
-
-    def __init__(self, source: str, *, code_theme: str = "monokai") -> None:
-        super().__init__(source, code_theme=code_theme, hyperlinks=False)
-
-
 def split_chunks(source: str, first: int = FIRST_CHUNK_CHARS, size: int = CHUNK_CHARS) -> list[str]:
     """Cut Markdown into chunks of about ``first``, then ``size``, characters.
 
@@ -174,6 +138,8 @@ def _safe(lines: list[Line]) -> list[Line]:
 
 def render_markdown(source: str, console: Console, *, code_theme: str = "monokai") -> list[Line]:
     """Render (already cleaned) Markdown to lines exactly as wide as ``console``."""
+    from .pane_markdown import PaneMarkdown  # rich.markdown: loaded after the first paint
+
     options = console.options.update(width=console.width, height=None)
     markdown = PaneMarkdown(source, code_theme=code_theme)
     return _safe(console.render_lines(markdown, options, pad=True))

@@ -151,6 +151,8 @@ class ReadingPane(ScrollView, can_focus=True):
     PAINT_PAUSE: ClassVar[float] = 0.02
     """Seconds the render worker waits after the first chunk, so the UI can paint it."""
     PLACEHOLDER: ClassVar[str] = "Choose a post"
+    WARM_UP_DELAY: ClassVar[float] = 0.3
+    """Seconds after mounting before Rich's Markdown machinery is warmed up in a thread."""
 
     class Rendered(Message):
         """Posted when a post's first screen is shown, and again once it is all shown.
@@ -222,6 +224,15 @@ class ReadingPane(ScrollView, can_focus=True):
     def line_count(self) -> int:
         """How many lines are ready to be shown (header and body)."""
         return len(self._header) + len(self._body)
+
+    @property
+    def body_line_count(self) -> int:
+        """How many lines of the body are ready (0 while the first chunk renders)."""
+        return len(self._body)
+
+    def clear_cache(self) -> None:
+        """Forget rendered bodies (for benchmarks that reopen the same post)."""
+        self._cache.clear()
 
     @property
     def plain_text(self) -> str:
@@ -322,7 +333,13 @@ class ReadingPane(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.run_worker(warm_up, group="reading-pane-warm-up", thread=True, exit_on_error=False)
+        # Warm up after the first frames: a thread rendering now would slow the first paint
+        # (it competes for the GIL with mounting and the list's first read).
+        self.set_timer(self.WARM_UP_DELAY, self._warm_up)
+
+    def _warm_up(self) -> None:
+        if self._key is None:  # a post being rendered warms up Rich anyway
+            self.run_worker(warm_up, group="reading-pane-warm-up", thread=True, exit_on_error=False)
 
     def _theme_changed(self, theme: Theme) -> None:
         self._layout(new_post=False)
