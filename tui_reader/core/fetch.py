@@ -7,11 +7,12 @@ followed by hand (few, http/https, same host), conditional requests, and ``Retry
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -326,3 +327,29 @@ def _next_url(response: httpx.Response, current: str, host: str) -> str | None:
     if parts.scheme.lower() not in WEB_SCHEMES or (parts.hostname or "").lower() != host:
         return None
     return target
+
+
+def fetch_json(
+    client: httpx.Client, url: str, *, limits: FetchLimits | None = None, max_bytes: int = 1 << 20
+) -> object:
+    """GET a small JSON document (redirects are not followed) with the same deadline and caps.
+
+    Raises :class:`FetchError` for any failure: network, a status other than 200, a body
+    over ``max_bytes``, or text that is not JSON.
+    """
+    limits = limits or FetchLimits()
+    small = replace(
+        limits,
+        max_bytes=min(limits.max_bytes, max_bytes),
+        max_decoded_bytes=min(limits.max_decoded_bytes, max_bytes),
+    )
+    deadline = _Deadline(small.deadline)
+    host = urlsplit(url).netloc
+    with _Send(client, url, {"Accept": "application/json"}, small, deadline) as response:
+        if response.status_code != 200:
+            raise FetchError(f"{host} answered HTTP {response.status_code}.")
+        body = _read_body(response, small, deadline)
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise FetchError(f"{host} did not answer with JSON.") from error
