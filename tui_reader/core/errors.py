@@ -72,3 +72,9 @@ class CacheError(ReaderError):
     """The on-disk cache could not be opened, read or written."""
 
     hint = "`tui-reader paths` shows where the cache lives."
+
+
+class SearchError(ReaderError):
+    """A search query that cannot be run as written (e.g. an unknown ``kind:``)."""
+
+    hint = 'Search words, "a phrase", -word, tag:NAME, kind:KIND and year:YYYY combine freely.'
