@@ -30,10 +30,23 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}(?=\s)", re.MULTILINE)
 _QUOTE = re.compile(r"^ {0,3}(?:> ?)+", re.MULTILINE)
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
 _RULE = re.compile(r"^[ \t]*(?:\|?[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$", re.MULTILINE)
-_PIPE = re.compile(r"(?<!\\)\|")
-_EMPHASIS = re.compile(r"(?<!\\)(?:\*+|~~|`+|(?<![^\W_])_+|_+(?![^\W_]))")
+# Runs of emphasis, code and table marks (or one escaped mark, left for _ESCAPE): a character
+# class first, so the scan runs at C speed; _mark decides what each run becomes.
+_MARKS = re.compile(r"\\[*`~_|]|[*`~_|]+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"\s+")
+
+
+def _mark(match: re.Match[str]) -> str:
+    """Emphasis, code and table marks vanish; marks inside a word leave the word split."""
+    run = match.group()
+    if run[0] == "\\" or run == "~":  # escaped, or a lone tilde (~/path): text
+        return run
+    text, start, end = match.string, match.start(), match.end()
+    inside = text[start - 1 : start].isalnum() and text[end : end + 1].isalnum()
+    if inside and run.strip("_") == "":  # snake_case
+        return run
+    return " " if inside or "|" in run else ""
 
 
 def search_title(title: str) -> str:
@@ -56,10 +69,9 @@ def search_body(markdown: str) -> str:
         text = _HEADING.sub(" ", text)
         text = _QUOTE.sub(" ", text)
         text = _BULLET.sub(" ", text)
-        text = _PIPE.sub(" ", text)
-        text = _EMPHASIS.sub("", text)
+        text = _MARKS.sub(_mark, text)
         text = _ESCAPE.sub(r"\1", text)
-        return _SPACE.sub(" ", text).strip()
+        return " ".join(text.split())
     except Exception:
         try:
             return _SPACE.sub(" ", clean_text(markdown)).strip()
