@@ -44,25 +44,36 @@ def test_query_is_encoded_and_trimmed() -> None:
 
 
 def test_hostile_answers_are_cleaned_or_refused() -> None:
-    data = json.dumps(
-        {
-            "tags": [
-                {"tag": "../etc", "count": 3},
-                {"tag": "ok", "count": -1, "description": "\x1b]0;pwn\x07[bold]x[/bold]\nnext"},
-                {"tag": "OK", "count": 9},
-                "not a dict",
-                {"tag": 5},
-            ]
-        }
-    ).encode()
-    found = parse_suggestions(data)
+    document = json.loads(
+        json.dumps(
+            {
+                "tags": [
+                    {"tag": "../etc", "count": 3},
+                    {"tag": "ok", "count": -1, "description": "\x1b]0;pwn\x07[bold]x[/bold]\nnext"},
+                    {"tag": "OK", "count": 9},
+                    "not a dict",
+                    {"tag": 5},
+                ]
+            }
+        )
+    )
+    found = parse_suggestions(document)
     assert len(found) == 1
     assert found[0].tag == "ok"
     assert found[0].count is None
     assert found[0].description == "]0;pwn[bold]x[/bold] next"
-    for bad in (b"<html>", b"[]", b'{"tags": 3}', b"[" * 100_000):
+    for bad in ([], {"tags": 3}, "text"):
         with pytest.raises(FetchError):
             parse_suggestions(bad)
+
+
+@pytest.mark.parametrize("body", [b"<html>", b"[" * 100_000, b"\xff\xfe"])
+def test_answers_that_are_not_json_are_fetch_errors(body: bytes) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=httpx.ByteStream(body))
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client, pytest.raises(FetchError):
+        suggest_tags(client, "https://simonwillison.net", "ai")
 
 
 def test_server_errors_are_fetch_errors(site: SiteServer) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .core import paths
@@ -15,17 +17,24 @@ from .core.store import Store
 from .core.tags import validate_tag
 from .core.urls import DEFAULT_BASE_URL, normalise_base_url
 
-COMMANDS = ("read", "fetch", "tags", "export", "paths")
+if TYPE_CHECKING:
+    from .core.search import SearchHit
+
+COMMANDS = ("read", "fetch", "tags", "export", "search", "paths")
 BASE_URL_ENV = "TUI_READER_BASE_URL"
 EPILOG = """\
 commands:
   [TAG]                 open the reader on TAG (default: the last tag read, else training-data)
   fetch TAG [TAG ...]   refresh the cache without the reader; one summary line per tag
+  fetch TAG --all       download TAG's whole history (resumable; progress on stderr)
   tags                  cached tags with post counts and when each was last fetched
   export TAG            cached posts of TAG, newest first (--format jsonl|markdown)
+  search QUERY          search every cached post (--tag TAG, --format text|jsonl, --limit N)
   paths                 where the cache and the settings live
 
 TAG is a tag of simonwillison.net (e.g. llms) or up to three joined by + (ai+copyright).
+QUERY: words, "a phrase", lant*, -word, tag:llms, kind:quote, year:2023 (quote it whole:
+  tui-reader search '"prompt injection" -openai year:2024').
 """
 
 
@@ -68,12 +77,69 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--demo", action="store_true", help="open a bundled sample feed, offline")
     fetch = commands.add_parser("fetch", parents=[common], help="refresh tags without the UI")
     fetch.add_argument("tags", nargs="+", metavar="TAG")
+    fetch.add_argument(
+        "--all",
+        action="store_true",
+        help="download the whole history of each tag, resuming an interrupted download",
+    )
+    fetch.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=None,
+        metavar="N",
+        help="with --all: posts per page, 1-1000 (default 1000)",
+    )
+    fetch.add_argument(
+        "--pause",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="with --all: pause between pages (default 1)",
+    )
+    fetch.add_argument(
+        "--restart", action="store_true", help="with --all: start again from the newest page"
+    )
     commands.add_parser("tags", parents=[common], help="list cached tags")
     export = commands.add_parser("export", parents=[common], help="print a tag's cached posts")
     export.add_argument("tag", metavar="TAG")
     export.add_argument("--format", choices=("jsonl", "markdown"), default="jsonl")
+    search = commands.add_parser("search", parents=[common], help="search cached posts")
+    search.add_argument("query", nargs="*", metavar="QUERY")
+    search.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="only posts tagged TAG"
+    )
+    search.add_argument("--format", choices=("text", "jsonl"), default="text")
+    search.add_argument("--limit", type=_count, default=20, metavar="N", help="default 20")
+    search.add_argument("--offset", type=_count, default=0, metavar="N", help="skip N results")
     commands.add_parser("paths", parents=[common], help="show where files are kept")
     return parser
+
+
+def _page_size(text: str) -> int:
+    value = _count(text)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("cannot be negative")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600")
+    return value
 
 
 def _with_default_command(argv: Sequence[str]) -> list[str]:
@@ -134,6 +200,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     """Refresh each tag; exit 0 only if every one succeeded."""
     if getattr(args, "offline", False):
         raise UsageError("fetch needs the network, and --offline was given")
+    if args.all:
+        return _fetch_all(args)
+    if args.page_size is not None or args.pause is not None or args.restart:
+        raise UsageError("--page-size, --pause and --restart go with --all")
     from .core.fetch import new_client
     from .core.refresh import refresh_tag
 
@@ -151,11 +221,55 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _fetch_all(args: argparse.Namespace) -> int:
+    """Download each tag's whole history, a progress line per page on stderr."""
+    from .core.archive import ArchiveOptions, ArchiveProgress, archive_tag
+    from .core.fetch import new_client
+
+    defaults = ArchiveOptions()
+    options = ArchiveOptions(
+        page_size=defaults.page_size if args.page_size is None else args.page_size,
+        pause=defaults.pause if args.pause is None else args.pause,
+    )
+
+    def progress(report: ArchiveProgress) -> None:
+        if not report.done or report.complete:
+            print(report.describe(), file=sys.stderr, flush=True)
+
+    base_url = _base_url(args)
+    failures = 0
+    current = ""
+    try:
+        with _open_store() as store, new_client(options.limits) as client:
+            for raw in args.tags:
+                current = raw
+                try:
+                    result = archive_tag(
+                        store,
+                        raw,
+                        base_url=base_url,
+                        client=client,
+                        options=options,
+                        on_progress=progress,
+                        restart=args.restart,
+                    )
+                except ReaderError as error:
+                    failures += 1
+                    print(f"tui-reader: {raw}: {error.message}", file=sys.stderr)
+                    continue
+                print(result.describe(), flush=True)
+    except KeyboardInterrupt:
+        print(f"tui-reader: {current}: interrupted; run again to resume", file=sys.stderr)
+        return 130
+    return 1 if failures else 0
+
+
 def cmd_tags(args: argparse.Namespace) -> int:
     """List the cached tags."""
     now = datetime.now(UTC)
     with _open_store() as store:
         infos = store.list_tags()
+        archives = {info.tag: store.archive_state(info.tag) for info in infos}
     if not infos:
         print("No tags cached yet. Fetch one with: tui-reader fetch training-data")
         return 0
@@ -163,7 +277,11 @@ def cmd_tags(args: argparse.Namespace) -> int:
     for info in infos:
         fetched = info.fetched_at.strftime("%Y-%m-%d %H:%M UTC") if info.fetched_at else "-"
         ago = _ago(info.fetched_at, now)
-        print(f"{info.tag:<{width}}  {info.count:>6} posts  fetched {fetched} ({ago})")
+        archive = archives.get(info.tag)
+        note = ""
+        if archive is not None:
+            note = ", whole archive" if archive.complete else ", archive incomplete (fetch --all)"
+        print(f"{info.tag:<{width}}  {info.count:>6} posts  fetched {fetched} ({ago}){note}")
     return 0
 
 
@@ -188,6 +306,59 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """Search every cached post; exit 1 when nothing matches."""
+    from .core.search import parse_query, search
+
+    text = " ".join(args.query)
+    query = parse_query(text).with_tags(args.tag)
+    if query.is_empty:
+        raise UsageError('nothing to search for: give words, a "phrase" or a qualifier')
+    with _open_store() as store:
+        results = search(store, query, limit=args.limit, offset=args.offset)
+    if not results.hits:
+        more = " on that page" if results.total else ""
+        print(
+            f"tui-reader: no cached post matches{more}. Download more with:"
+            " tui-reader fetch TAG --all",
+            file=sys.stderr,
+        )
+        return 1
+    for hit in results.hits:
+        if args.format == "jsonl":
+            print(json.dumps(_hit_object(hit), ensure_ascii=False))
+            continue
+        tags = ", ".join(hit.tags)
+        print(f"{hit.published:%Y-%m-%d}  {hit.kind.label:<7}  {hit.title}  [{tags}]")
+        print(f"    {hit.snippet_text()}")
+        print(f"    {hit.url}\n")
+    if args.format == "text":
+        shown = f"{results.offset + 1}-{results.offset + len(results.hits)}"
+        print(f"{shown} of {results.total:,} matching posts", file=sys.stderr)
+    return 0
+
+
+def _hit_object(hit: SearchHit) -> dict[str, object]:
+    """One search result as JSON: the post's fields, its score, the snippet and match spans."""
+    snippet = ""
+    matches: list[list[int]] = []
+    for segment in hit.snippet:
+        if segment.match:
+            matches.append([len(snippet), len(snippet) + len(segment.text)])
+        snippet += segment.text
+    return {
+        "id": hit.id,
+        "url": hit.url,
+        "title": hit.title,
+        "kind": str(hit.kind),
+        "published": hit.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "tags": list(hit.tags),
+        "score": hit.score,
+        "snippet": snippet,
+        "matches": matches,
+    }
+
+
 def cmd_paths(args: argparse.Namespace) -> int:
     """Show where files are kept."""
     print(f"cache:    {paths.database_path()}")
@@ -201,6 +372,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "fetch": cmd_fetch,
     "tags": cmd_tags,
     "export": cmd_export,
+    "search": cmd_search,
     "paths": cmd_paths,
 }
 

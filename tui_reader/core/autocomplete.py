@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 import httpx
 
 from .errors import FetchError
-from .fetch import FetchLimits, fetch_bytes
+from .fetch import FetchLimits, fetch_json
 from .models import TagSuggestion
 from .sanitize import one_line
 from .tags import is_slug
@@ -28,15 +27,11 @@ def autocomplete_url(base_url: str, query: str) -> str:
     return f"{base}/tags-autocomplete/?{urlencode({'q': query.strip()[:MAX_QUERY]})}"
 
 
-def parse_suggestions(data: bytes) -> list[TagSuggestion]:
-    """The suggestions in an answer; anything malformed is skipped, never trusted.
+def parse_suggestions(document: object) -> list[TagSuggestion]:
+    """The suggestions in a decoded answer; anything malformed is skipped, never trusted.
 
-    Raises :class:`FetchError` when the answer is not the endpoint's JSON at all.
+    Raises :class:`FetchError` when the answer is not the endpoint's shape at all.
     """
-    try:
-        document = json.loads(data)
-    except (ValueError, RecursionError) as error:
-        raise FetchError("The site's tag suggestions were not readable.") from error
     rows = document.get("tags") if isinstance(document, dict) else None
     if not isinstance(rows, list):
         raise FetchError("The site's tag suggestions were not readable.")
@@ -75,7 +70,5 @@ def suggest_tags(
     """
     if not query.strip():
         return []
-    data = fetch_bytes(
-        client, autocomplete_url(base_url, query), limits=limits, accept="application/json"
-    )
-    return parse_suggestions(data)
+    document = fetch_json(client, autocomplete_url(base_url, query), limits=limits)
+    return parse_suggestions(document)

@@ -78,3 +78,9 @@ class SettingsError(ReaderError):
     """The settings or the saved reading state could not be read or written."""
 
     hint = "`tui-reader paths` shows where the settings live."
+
+
+class SearchError(ReaderError):
+    """A search query that cannot be run as written (e.g. an unknown ``kind:``)."""
+
+    hint = 'Search words, "a phrase", -word, tag:NAME, kind:KIND and year:YYYY combine freely.'

@@ -7,11 +7,12 @@ followed by hand (few, http/https, same host), conditional requests, and ``Retry
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -328,20 +329,27 @@ def _next_url(response: httpx.Response, current: str, host: str) -> str | None:
     return target
 
 
-def fetch_bytes(
-    client: httpx.Client, url: str, *, limits: FetchLimits | None = None, accept: str = "*/*"
-) -> bytes:
-    """GET a small resource (not a feed): 200 only, no redirects, same caps and deadline.
+def fetch_json(
+    client: httpx.Client, url: str, *, limits: FetchLimits | None = None, max_bytes: int = 1 << 20
+) -> object:
+    """GET a small JSON document (redirects are not followed) with the same deadline and caps.
 
-    Raises :class:`RateLimited` or :class:`FetchError` with a message in words.
+    Raises :class:`FetchError` for any failure: network, a status other than 200, a body
+    over ``max_bytes``, or text that is not JSON.
     """
     limits = limits or FetchLimits()
-    deadline = _Deadline(limits.deadline)
+    small = replace(
+        limits,
+        max_bytes=min(limits.max_bytes, max_bytes),
+        max_decoded_bytes=min(limits.max_decoded_bytes, max_bytes),
+    )
+    deadline = _Deadline(small.deadline)
     host = urlsplit(url).netloc
-    with _Send(client, url, {"Accept": accept}, limits, deadline) as response:
-        status = response.status_code
-        if status in (429, 503):
-            raise RateLimited(f"{host} is busy or limiting requests (HTTP {status}).", None)
-        if status != 200:
-            raise FetchError(f"{host} answered HTTP {status}.")
-        return _read_body(response, limits, deadline)
+    with _Send(client, url, {"Accept": "application/json"}, small, deadline) as response:
+        if response.status_code != 200:
+            raise FetchError(f"{host} answered HTTP {response.status_code}.")
+        body = _read_body(response, small, deadline)
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise FetchError(f"{host} did not answer with JSON.") from error

@@ -102,3 +102,38 @@ class TagSuggestion:
     tag: str
     count: int | None
     description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveState:
+    """How far the download of a tag's whole history has got (see ``core.archive``).
+
+    ``next_url`` is the page to fetch next (None once ``complete``). ``pages`` and ``posts``
+    count what the walk has committed so far (entries received, duplicates included);
+    ``total`` is the site's post count for the tag when it was known. Times are UTC.
+    """
+
+    tag: str
+    next_url: str | None
+    page_size: int
+    pages: int
+    posts: int
+    total: int | None
+    complete: bool
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivePage:
+    """What the store records with one page of an archive walk, in the page's transaction.
+
+    ``first`` starts the walk's counters again; ``next_url`` None marks the walk complete.
+    """
+
+    next_url: str | None
+    page_size: int
+    posts: int
+    total: int | None = None
+    first: bool = False

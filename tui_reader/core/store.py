@@ -16,11 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import searchtext
 from .errors import CacheError
-from .models import Kind, MergeCounts, Post, PostSummary, TagInfo, Validators
+from .models import (
+    ArchivePage,
+    ArchiveState,
+    Kind,
+    MergeCounts,
+    Post,
+    PostSummary,
+    TagInfo,
+    Validators,
+)
 from .tags import is_slug, split_tag
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE posts (
@@ -51,13 +61,61 @@ CREATE TABLE feeds (
 );
 """
 
-# v2: a covering index, so a tag's list is read without touching the post bodies.
+# Version 2: archive progress per tag, and the full-text index of titles and bodies. The
+# index shares the posts' rowids and is kept in step by triggers, which call the Python
+# functions of ``searchtext`` (registered on every connection before migrating). Its rows are
+# found by rowid: after a VACUUM (which may renumber posts), run ``rebuild_search_index``.
 _SCHEMA_V2 = """
-CREATE INDEX posts_summary ON posts (id, published, url, title, kind);
+CREATE TABLE archive_state (
+    tag TEXT PRIMARY KEY,
+    next_url TEXT,
+    page_size INTEGER NOT NULL,
+    pages INTEGER NOT NULL DEFAULT 0,
+    posts INTEGER NOT NULL DEFAULT 0,
+    total INTEGER,
+    complete INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    completed_at TEXT
+);
+CREATE INDEX posts_by_kind ON posts (kind, published DESC);
+CREATE VIRTUAL TABLE posts_fts USING fts5(
+    title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
+);
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+    INSERT INTO posts_fts (rowid, title, body)
+    VALUES (new.rowid, tui_search_title(new.title), tui_search_body(new.markdown));
+END;
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, markdown ON posts BEGIN
+    DELETE FROM posts_fts WHERE rowid = old.rowid;
+    INSERT INTO posts_fts (rowid, title, body)
+    VALUES (new.rowid, tui_search_title(new.title), tui_search_body(new.markdown));
+END;
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+    DELETE FROM posts_fts WHERE rowid = old.rowid;
+END;
+INSERT INTO posts_fts (rowid, title, body)
+SELECT rowid, tui_search_title(title), tui_search_body(markdown) FROM posts;
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+# Version 3: a covering index, so a tag's list is read without touching the post bodies.
+_SCHEMA_V3 = """
+CREATE INDEX IF NOT EXISTS posts_summary ON posts (id, published, url, title, kind);
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 _KINDS = {kind.value: kind for kind in Kind}
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of ``script`` (a trigger body's ``;`` does not end its statement)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
 
 
 def _stamp(moment: datetime) -> str:
@@ -107,6 +165,7 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
         try:
+            searchtext.register(conn)
             self._check_version(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -148,9 +207,8 @@ class Store:
         version = cls._check_version(conn)
         for target in range(version + 1, SCHEMA_VERSION + 1):
             conn.execute("BEGIN IMMEDIATE")
-            for statement in _MIGRATIONS[target].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(_MIGRATIONS[target]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version={target}")
             conn.execute("COMMIT")
 
@@ -190,8 +248,14 @@ class Store:
         *,
         validators: Validators | None = None,
         fetched_at: datetime | None = None,
+        archive: ArchivePage | None = None,
     ) -> MergeCounts:
-        """Add new posts, update changed ones, and record the fetch of ``tag``; one transaction."""
+        """Add new posts, update changed ones, and record the fetch of ``tag``; one transaction.
+
+        With ``archive`` (a page of a whole-history download), the archive's progress is
+        recorded in the same transaction, and the tag's validators are left alone (they
+        belong to the feed's first page, which ordinary refreshes fetch).
+        """
         now = _stamp(fetched_at or datetime.now(UTC))
         new = updated = unchanged = 0
         with self._transaction() as conn:
@@ -234,7 +298,9 @@ class Store:
                     "INSERT OR IGNORE INTO tag_posts (tag, post_id) VALUES (?, ?)",
                     [(member, post.id) for member in sorted(members)],
                 )
-            self._record_fetch(conn, tag, validators, now)
+            self._record_fetch(conn, tag, None if archive else validators, now)
+            if archive is not None:
+                self._record_archive_page(conn, tag, archive, now)
         return MergeCounts(new, updated, unchanged)
 
     def record_unchanged(self, tag: str, *, fetched_at: datetime | None = None) -> None:
@@ -365,3 +431,84 @@ class Store:
         """The validators of the last fetch of ``tag`` (empty if never fetched)."""
         info = self.tag_info(tag)
         return info.validators if info else Validators()
+
+    # -- archive progress ----------------------------------------------------------------
+
+    @staticmethod
+    def _record_archive_page(
+        conn: sqlite3.Connection, tag: str, page: ArchivePage, now: str
+    ) -> None:
+        complete = page.next_url is None
+        if page.first:
+            conn.execute(
+                "INSERT OR REPLACE INTO archive_state (tag, next_url, page_size, pages, posts,"
+                " total, complete, started_at, updated_at, completed_at)"
+                " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+                (
+                    tag,
+                    page.next_url,
+                    page.page_size,
+                    page.posts,
+                    page.total,
+                    int(complete),
+                    now,
+                    now,
+                    now if complete else None,
+                ),
+            )
+            return
+        conn.execute(
+            "UPDATE archive_state SET next_url = ?, pages = pages + 1, posts = posts + ?,"
+            " total = coalesce(?, total), complete = ?, updated_at = ?,"
+            " completed_at = CASE WHEN ? THEN ? END WHERE tag = ?",
+            (page.next_url, page.posts, page.total, int(complete), now, complete, now, tag),
+        )
+
+    def archive_state(self, tag: str) -> ArchiveState | None:
+        """The progress of ``tag``'s whole-history download, or None if none was started."""
+        rows = self._select("SELECT * FROM archive_state WHERE tag = ?", (tag,))
+        if not rows:
+            return None
+        row = rows[0]
+        return ArchiveState(
+            tag=row["tag"],
+            next_url=row["next_url"],
+            page_size=int(row["page_size"]),
+            pages=int(row["pages"]),
+            posts=int(row["posts"]),
+            total=None if row["total"] is None else int(row["total"]),
+            complete=bool(row["complete"]),
+            started_at=_unstamp(row["started_at"]),
+            updated_at=_unstamp(row["updated_at"]),
+            completed_at=_unstamp(row["completed_at"]) if row["completed_at"] else None,
+        )
+
+    def complete_archive(self, tag: str, *, when: datetime | None = None) -> None:
+        """Mark ``tag``'s archive complete without a page (the site said the next page is gone)."""
+        now = _stamp(when or datetime.now(UTC))
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE archive_state SET next_url = NULL, complete = 1, updated_at = ?,"
+                " completed_at = ? WHERE tag = ?",
+                (now, now, tag),
+            )
+
+    def reset_archive(self, tag: str) -> None:
+        """Forget ``tag``'s archive progress (its posts stay cached)."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM archive_state WHERE tag = ?", (tag,))
+
+    # -- search index --------------------------------------------------------------------
+
+    def rebuild_search_index(self) -> None:
+        """Rebuild the full-text index from the posts (one transaction).
+
+        Never needed in normal use (triggers keep it in step); useful after a ``VACUUM``,
+        which may renumber the posts' rowids that the index shares.
+        """
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM posts_fts")
+            conn.execute(
+                "INSERT INTO posts_fts (rowid, title, body) SELECT rowid,"
+                " tui_search_title(title), tui_search_body(markdown) FROM posts"
+            )

@@ -1,0 +1,93 @@
+"""The text the search index holds for a post: its Markdown with the syntax noise removed.
+
+The index is kept in step with the ``posts`` table by SQLite triggers, which call these
+functions (registered on every connection the store opens as ``tui_search_title`` and
+``tui_search_body``). They never raise, are deterministic, and their output never holds a
+control character, so the snippet markers the search uses (``\\x02``/``\\x03``) can only come
+from SQLite.
+
+Link and image addresses, emphasis markers, heading hashes, quote and list markers, table
+pipes, code fences and backslash escapes are dropped; link text, alt text and code are kept.
+Every regular expression here runs in linear time (no overlapping quantifiers).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from .sanitize import clean_text
+
+# [text](address "title") and ![alt](address): keep the text. Address parts may hold one level
+# of balanced parentheses (Wikipedia-style URLs). The text may hold escaped brackets.
+_LINK = re.compile(
+    r"!?\[((?:\\.|[^\\\[\]\n])*)\]"
+    r"\(\s*<?[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*>?(?:\s+\"[^\"\n]*\")?\s*\)"
+)
+_AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
+_FENCE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[^\n]*$", re.MULTILINE)
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?=\s)", re.MULTILINE)
+_QUOTE = re.compile(r"^ {0,3}(?:> ?)+", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
+_RULE = re.compile(r"^[ \t]*(?:\|?[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$", re.MULTILINE)
+# Runs of emphasis, code and table marks (or one escaped mark, left for _ESCAPE): a character
+# class first, so the scan runs at C speed; _mark decides what each run becomes.
+_MARKS = re.compile(r"\\[*`~_|]|[*`~_|]+")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPACE = re.compile(r"\s+")
+
+
+def _mark(match: re.Match[str]) -> str:
+    """Emphasis, code and table marks vanish; marks inside a word leave the word split."""
+    run = match.group()
+    if run[0] == "\\" or run == "~":  # escaped, or a lone tilde (~/path): text
+        return run
+    text, start, end = match.string, match.start(), match.end()
+    inside = text[start - 1 : start].isalnum() and text[end : end + 1].isalnum()
+    if inside and run.strip("_") == "":  # snake_case
+        return run
+    return " " if inside or "|" in run else ""
+
+
+def search_title(title: str) -> str:
+    """A title as indexed: cleaned of control characters, whitespace folded."""
+    try:
+        return _SPACE.sub(" ", clean_text(title)).strip()
+    except Exception:  # never fail a write to the cache because of the index
+        return ""
+
+
+def search_body(markdown: str) -> str:
+    """A Markdown body as indexed: its words, without Markdown syntax, on one line."""
+    try:
+        text = clean_text(markdown)
+        text = _FENCE.sub(" ", text)
+        for _ in range(2):  # an image inside a link: [![alt](src)](href)
+            text = _LINK.sub(r"\1", text)
+        text = _AUTOLINK.sub(r"\1", text)
+        text = _RULE.sub(" ", text)
+        text = _HEADING.sub(" ", text)
+        text = _QUOTE.sub(" ", text)
+        text = _BULLET.sub(" ", text)
+        text = _MARKS.sub(_mark, text)
+        text = _ESCAPE.sub(r"\1", text)
+        return " ".join(text.split())
+    except Exception:
+        try:
+            return _SPACE.sub(" ", clean_text(markdown)).strip()
+        except Exception:
+            return ""
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Make the index's SQL functions available on ``conn`` (the triggers call them)."""
+    conn.create_function("tui_search_title", 1, _sql_title, deterministic=True)
+    conn.create_function("tui_search_body", 1, _sql_body, deterministic=True)
+
+
+def _sql_title(value: object) -> str:
+    return search_title(value) if isinstance(value, str) else ""
+
+
+def _sql_body(value: object) -> str:
+    return search_body(value) if isinstance(value, str) else ""
