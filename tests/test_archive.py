@@ -138,10 +138,10 @@ def test_ctrl_c_during_a_page_rolls_that_page_back_only(
 ) -> None:
     calls = 0
 
-    def parse_then_interrupt(data: bytes, *, source_url: str) -> ParsedFeed:
+    def parse_then_interrupt(data: bytes, *, source_url: str, convert: bool = True) -> ParsedFeed:
         nonlocal calls
         calls += 1
-        feed = parse_feed(data, source_url=source_url)
+        feed = parse_feed(data, source_url=source_url, convert=convert)
         if calls == 3:
             return ParsedFeed(feed.title, _InterruptedPosts(feed.posts), feed.skipped)
         return feed

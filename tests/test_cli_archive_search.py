@@ -59,6 +59,7 @@ def test_fetch_all_prints_a_line_per_page_then_the_summary(
         "llms: page 1 · 20 of 45 posts",
         "llms: page 2 · 40 of 45 posts",
         "llms: page 3 · 45 of 45 posts",
+        "converting new posts to Markdown for reading and search…",
     ]
     assert out == (
         "llms: archive complete · 45 posts in 3 pages; this run: 45 new, 0 updated, 0 unchanged\n"

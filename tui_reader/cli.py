@@ -218,7 +218,15 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                 print(f"tui-reader: {raw}: {error.message}", file=sys.stderr)
                 continue
             print(result.describe())
+        _convert_pending(store)
     return 1 if failures else 0
+
+
+def _convert_pending(store: Store) -> None:
+    """Make the Markdown of posts fetched without it, so export and search see them."""
+    from .core.markdown_backfill import convert_pending
+
+    convert_pending(store)
 
 
 def _fetch_all(args: argparse.Namespace) -> int:
@@ -258,6 +266,8 @@ def _fetch_all(args: argparse.Namespace) -> int:
                     print(f"tui-reader: {raw}: {error.message}", file=sys.stderr)
                     continue
                 print(result.describe(), flush=True)
+            print("converting new posts to Markdown for reading and search…", file=sys.stderr)
+            _convert_pending(store)
     except KeyboardInterrupt:
         print(f"tui-reader: {current}: interrupted; run again to resume", file=sys.stderr)
         return 130
@@ -291,6 +301,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     tag = validate_tag(args.tag)
     with _open_store() as store:
+        _convert_pending(store)
         posts = list(store.posts(tag))
     if not posts:
         print(
@@ -315,6 +326,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if query.is_empty:
         raise UsageError('nothing to search for: give words, a "phrase" or a qualifier')
     with _open_store() as store:
+        _convert_pending(store)  # bodies fetched by the app but not yet converted
         results = search(store, query, limit=args.limit, offset=args.offset)
     if not results.hits:
         more = " on that page" if results.total else ""

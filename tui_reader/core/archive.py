@@ -379,7 +379,7 @@ class _Walk:
                 return self._cancelled()
             next_url = self._checked_next(response)
             try:
-                feed = parse_feed(response.body, source_url=response.url)
+                feed = parse_feed(response.body, source_url=response.url, convert=False)
                 page = ArchivePage(next_url, size, len(feed.posts), self.total, first=first)
                 counts = self.store.merge(
                     self.tag, feed.posts, archive=None if self.catching_up else page

@@ -74,8 +74,12 @@ def check_document(data: bytes) -> None:
         raise NotAFeed(f"The site's answer is not a feed (its root element is <{root[0][:30]}>).")
 
 
-def parse_feed(data: bytes, *, source_url: str) -> ParsedFeed:
-    """Parse a feed document; entries without an id/link or a date are skipped and counted."""
+def parse_feed(data: bytes, *, source_url: str, convert: bool = True) -> ParsedFeed:
+    """Parse a feed document; entries without an id/link or a date are skipped and counted.
+
+    ``convert=False`` leaves each post's ``markdown`` empty, to be filled in later by
+    :mod:`.markdown_backfill` (the conversion costs three times the parse).
+    """
     check_document(data)
     parsed = feedparser.parse(
         data,
@@ -91,7 +95,7 @@ def parse_feed(data: bytes, *, source_url: str) -> ParsedFeed:
     posts: dict[str, Post] = {}
     skipped = 0
     for entry in parsed.entries:
-        post = _post(entry, source_url)
+        post = _post(entry, source_url, convert=convert)
         if post is None or post.id in posts:
             skipped += 1
             continue
@@ -100,7 +104,7 @@ def parse_feed(data: bytes, *, source_url: str) -> ParsedFeed:
     return ParsedFeed(title=title, posts=list(posts.values()), skipped=skipped)
 
 
-def _post(entry: Any, source_url: str) -> Post | None:
+def _post(entry: Any, source_url: str, *, convert: bool = True) -> Post | None:
     """One entry as a Post, or None when it lacks an identity or a date."""
     raw_id = str(entry.get("id") or entry.get("link") or "")
     published = _published(entry)
@@ -121,7 +125,7 @@ def _post(entry: Any, source_url: str) -> Post | None:
         published=published,
         tags=_tags(entry),
         html=html,
-        markdown=html_to_markdown(html, url or source_url),
+        markdown=html_to_markdown(html, url or source_url) if convert else "",
     )
 
 

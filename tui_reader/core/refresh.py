@@ -61,6 +61,6 @@ def refresh_tag(
     if response.not_modified:
         store.record_unchanged(tag)
         return RefreshResult(tag, not_modified=True)
-    feed = parse_feed(response.body, source_url=response.url)
+    feed = parse_feed(response.body, source_url=response.url, convert=False)
     counts = store.merge(tag, feed.posts, validators=response.validators)
     return RefreshResult(tag, counts, skipped=feed.skipped)

@@ -403,6 +403,32 @@ class Store:
             infos.append(self._tag_info(row, int(count)))
         return infos
 
+    def unconverted(self, limit: int) -> list[tuple[str, str, str]]:
+        """Up to ``limit`` posts whose Markdown is still to be made: (id, html, url), newest
+        first."""
+        rows = self._select_tuples(
+            "SELECT id, html, url FROM posts WHERE markdown = '' AND html != ''"
+            " ORDER BY published DESC LIMIT ?",
+            (limit,),
+        )
+        return [(post_id, html, url) for post_id, html, url in rows]
+
+    def set_markdown(self, converted: Iterable[tuple[str, str, str]]) -> int:
+        """Store Markdown made from ``(id, html, markdown)``; one transaction.
+
+        A post whose HTML has changed since (a refresh won the race) is left alone: it will
+        be converted again from its new HTML. Returns how many posts were updated.
+        """
+        updated = 0
+        with self._transaction() as conn:
+            for post_id, html, markdown in converted:
+                cursor = conn.execute(
+                    "UPDATE posts SET markdown = ? WHERE id = ? AND html = ? AND markdown = ''",
+                    (markdown, post_id, html),
+                )
+                updated += cursor.rowcount
+        return updated
+
     def known_tags(self) -> list[TagInfo]:
         """Every tag the cache knows: fetched ones and those only seen on cached posts.
 

@@ -368,6 +368,20 @@ class MainScreen(Screen[None]):
             self.post_message(RefreshFailed(tag, error))
             return
         self.post_message(RefreshSucceeded(tag, posts, info, counts.new, counts.updated))
+        if counts.new or counts.updated:
+            self.run_worker(
+                in_daemon_thread(self._convert_pending, name="convert"),
+                exclusive=True,
+                exit_on_error=False,
+                group="convert",
+                description="Make the Markdown of new posts",
+            )
+
+    def _convert_pending(self) -> int:
+        """Background: convert the bodies the refresh stored as HTML only."""
+        from ..core.markdown_backfill import convert_pending
+
+        return convert_pending(self._store)
 
     def _fetch_and_reread(self, tag: str) -> tuple[list[PostSummary], TagInfo | None, MergeCounts]:
         """Fetch and merge ``tag``, then re-read its list (blocks on the network)."""
@@ -637,11 +651,21 @@ class MainScreen(Screen[None]):
         )
 
     def _load_post(self, post_id: str) -> None:
-        """Read one post from the cache (in a thread: a refresh may hold the database)."""
+        """Read one post from the cache (in a thread: a refresh may hold the database), making
+        its Markdown first if the refresh that fetched it left that for later."""
+        from ..core.markdown_backfill import ensure_markdown, needs_markdown
+
         try:
             post = self._store.get_post(post_id)
         except ReaderError:
             post = None
+        if post is not None and needs_markdown(post):
+            try:
+                post = ensure_markdown(self._store, post)
+            except ReaderError:  # not saved: show it anyway, it is converted again next time
+                from ..core.markdown_backfill import to_markdown
+
+                post = replace(post, markdown=to_markdown(post.html, post.url))
         if not get_current_worker().is_cancelled:
             self.post_message(PostLoaded(post_id, post))
 

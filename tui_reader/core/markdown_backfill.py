@@ -1,0 +1,63 @@
+"""Markdown made after a fetch, not during it.
+
+Converting a body (markdownify over BeautifulSoup) costs about three times feedparser's parse
+of it, so refreshes and archive walks store posts with their HTML and an empty ``markdown``;
+this module fills it in: a post being opened at once (:func:`ensure_markdown`), the rest in
+the background or before a command that needs them (:func:`convert_pending`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from .convert import html_to_markdown
+from .models import Post
+from .store import Store
+
+BATCH = 40
+"""Posts converted per transaction."""
+NO_TEXT = "*(This post has no text to show.)*"
+"""Stored when a body converts to nothing (e.g. only a script), so it is not converted again."""
+
+
+def to_markdown(html: str, url: str) -> str:
+    """The Markdown of a body (never empty for a non-empty body)."""
+    return html_to_markdown(html, url) or NO_TEXT
+
+
+def needs_markdown(post: Post) -> bool:
+    """Whether ``post`` still waits for its Markdown."""
+    return not post.markdown and bool(post.html)
+
+
+def ensure_markdown(store: Store, post: Post) -> Post:
+    """``post`` with its Markdown, converting (and saving) it now if it is still missing.
+
+    Raises :class:`~tui_reader.core.errors.CacheError` only if saving fails; the converted
+    post can still be shown, so callers may catch it and go on.
+    """
+    if not needs_markdown(post):
+        return post
+    markdown = to_markdown(post.html, post.url)
+    converted = replace(post, markdown=markdown)
+    store.set_markdown([(post.id, post.html, markdown)])
+    return converted
+
+
+def convert_pending(store: Store, *, should_stop: Callable[[], bool] | None = None) -> int:
+    """Convert every post still without Markdown, newest first; returns how many were.
+
+    Commits every ``BATCH`` posts, so stopping (``should_stop``, or the process ending) keeps
+    what was done.
+    """
+    done = 0
+    while not (should_stop and should_stop()):
+        batch = store.unconverted(BATCH)
+        if not batch:
+            break
+        results = [(post_id, html, to_markdown(html, url)) for post_id, html, url in batch]
+        if not store.set_markdown(results):
+            break  # nothing could be saved (every one raced with a refresh): stop for now
+        done += len(results)
+    return done
