@@ -298,7 +298,7 @@ class Store:
                     "INSERT OR IGNORE INTO tag_posts (tag, post_id) VALUES (?, ?)",
                     [(member, post.id) for member in sorted(members)],
                 )
-            self._record_fetch(conn, tag, None if archive else validators, now)
+            self._record_fetch(conn, tag, validators if archive is None else None, now)
             if archive is not None:
                 self._record_archive_page(conn, tag, archive, now)
         return MergeCounts(new, updated, unchanged)
