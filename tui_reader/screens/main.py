@@ -7,6 +7,7 @@ and posts the result back as a message; moving the cursor shows a post only afte
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -21,7 +22,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..background import in_daemon_thread
@@ -29,6 +30,7 @@ from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagR
 from ..core.history import TagHistory
 from ..core.models import MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
 from ..core.reader_state import ReaderState, save_state
+from ..core.search import SearchHit
 from ..core.settings import MAX_PINS, Settings, toggle_pin
 from ..core.store import Store
 from ..core.tags import split_tag, validate_tag
@@ -39,6 +41,8 @@ from ..widgets.status_bar import Clock, Status, StatusBar
 
 if TYPE_CHECKING:
     import httpx
+
+    from ..core.archive import ArchiveProgress, ArchiveResult
 
 ClientFactory = Callable[[], "httpx.Client"]
 
@@ -65,6 +69,30 @@ class RefreshFailed(Message):
     def offline(self) -> bool:
         """Whether the site could not be reached at all (not an answer it gave)."""
         return type(self.error) is FetchError
+
+
+@dataclass
+class ArchiveProgressed(Message):
+    """A page of an archive download has been saved."""
+
+    progress: ArchiveProgress
+
+
+@dataclass
+class ArchiveEnded(Message):
+    """An archive download finished, was stopped, or failed (``error``)."""
+
+    tag: str
+    summary: str
+    error: ReaderError | None = None
+
+
+@dataclass
+class ListReloaded(Message):
+    """A tag's list re-read from the cache (after an archive page)."""
+
+    tag: str
+    posts: list[PostSummary]
 
 
 @dataclass
@@ -173,6 +201,22 @@ class MainScreen(Screen[None]):
         ),
         Binding("t", "switch_tag", "Tags", tooltip="Go to another tag", id="main.tags"),
         Binding(
+            "slash",
+            "search",
+            "Search",
+            key_display="/",
+            tooltip="Search every cached post",
+            id="main.search",
+        ),
+        Binding(
+            "A",
+            "archive",
+            "Archive",
+            show=False,
+            tooltip="Download this tag's whole history (again: stop)",
+            id="main.archive",
+        ),
+        Binding(
             "T",
             "choose_post_tag",
             "Post's tags",
@@ -260,6 +304,7 @@ class MainScreen(Screen[None]):
         self._settings_problems = settings.problems if settings else ()
         self._config_path = config_path
         self._opening: tuple[str | None, bool] = (None, True)
+        self._archive_stop: threading.Event | None = None
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -269,6 +314,9 @@ class MainScreen(Screen[None]):
                 yield PostList(id="posts")
             yield ReadingPane(id="reader")
         yield Static(id="empty")
+        with Horizontal(id="archive-bar"):
+            yield Label(id="archive-label")
+            yield ProgressBar(id="archive-progress", show_eta=False)
         yield StatusBar(clock=self._clock, id="status")
         yield Footer()
 
@@ -305,7 +353,9 @@ class MainScreen(Screen[None]):
             self._start_refresh()
 
     def on_unmount(self) -> None:
-        """Save the tag and the cursors for the next start."""
+        """Save the tag and the cursors for the next start; stop an archive download."""
+        if self._archive_stop is not None:
+            self._archive_stop.set()
         self._save_state()
 
     @property
@@ -809,3 +859,137 @@ class MainScreen(Screen[None]):
         else:
             key = self._pins.index(self._tag) + 1
             self.notify(f"Pinned “{self._tag}”: press {key} to come back to it.", markup=False)
+
+    # -- search -------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        """Search every cached post; the chosen one opens in the reading pane."""
+        from .search import SearchScreen
+
+        self.app.push_screen(SearchScreen(self._store), self._search_closed)
+
+    def _search_closed(self, hit: SearchHit | None) -> None:
+        """Open the chosen result: in the list if this tag has it, else just in the pane."""
+        if hit is None:
+            return
+        if self.post_list.select_post(hit.id):
+            self.post_list.action_select()
+        else:  # not in this tag's list: read it anyway, the list stays where it was
+            self._request_post(hit.id)
+            self.reading_pane.focus()
+
+    # -- archive ------------------------------------------------------------------------
+
+    def action_archive(self) -> None:
+        """Download the tag's whole history in the background (pressed again: stop)."""
+        if self._archive_stop is not None:
+            self._archive_stop.set()
+            self.query_one("#archive-label", Label).update(
+                Content(f"Stopping the download of “{self._tag}” after this page…")
+            )
+            return
+        if self._offline_mode:
+            self.notify("The whole archive needs the network (offline or demo mode).", markup=False)
+            return
+        stop = threading.Event()
+        self._archive_stop = stop
+        tag = self._tag
+        self.add_class("-archiving")
+        self.query_one("#archive-label", Label).update(
+            Content(f"{tag}: asking the site how many posts there are…")
+        )
+        self.query_one("#archive-progress", ProgressBar).update(total=None, progress=0)
+        self.run_worker(
+            self._archive(tag, stop),
+            exit_on_error=False,
+            group="archive",
+            description=f"Download the whole archive of {tag}",
+        )
+
+    async def _archive(self, tag: str, stop: threading.Event) -> None:
+        try:
+            result = await in_daemon_thread(
+                partial(self._archive_blocking, tag, stop), name="archive"
+            )
+        except ReaderError as error:
+            self.post_message(ArchiveEnded(tag, error.message, error))
+            return
+        self.post_message(ArchiveEnded(tag, result.describe()))
+
+    def _archive_blocking(self, tag: str, stop: threading.Event) -> ArchiveResult:
+        """Thread: walk the tag's pages, saving each; reports come back as messages."""
+        from ..core.archive import archive_tag
+
+        def report(progress: ArchiveProgress) -> None:
+            self.post_message(ArchiveProgressed(progress))
+
+        client = self._client_factory() if self._client_factory is not None else None
+        try:
+            return archive_tag(
+                self._store,
+                tag,
+                base_url=self._base_url,
+                client=client,
+                on_progress=report,
+                cancel=stop,
+            )
+        finally:
+            if client is not None:
+                client.close()
+
+    @on(ArchiveProgressed)
+    def _archive_progressed(self, event: ArchiveProgressed) -> None:
+        progress = event.progress
+        self.query_one("#archive-label", Label).update(Content(progress.describe()))
+        bar = self.query_one("#archive-progress", ProgressBar)
+        if progress.total:
+            bar.update(total=progress.total, progress=min(progress.posts, progress.total))
+        else:
+            bar.update(total=None)
+        if progress.pages and progress.tag == self._tag:
+            self._reload_list()
+
+    @on(ArchiveEnded)
+    def _archive_ended(self, event: ArchiveEnded) -> None:
+        self._archive_stop = None
+        if event.error is None:
+            self.remove_class("-archiving")
+            self.notify(event.summary, title="Archive", markup=False)
+        else:  # stays on screen until the next download (A) succeeds
+            self.query_one("#archive-label", Label).update(
+                Content(f"⚠ {event.summary} Press A to resume.")
+            )
+            self.query_one("#archive-progress", ProgressBar).update(total=1, progress=0)
+        if event.tag == self._tag:
+            self._reload_list()
+        self.run_worker(
+            in_daemon_thread(self._convert_pending, name="convert"),
+            exclusive=True,
+            exit_on_error=False,
+            group="convert",
+            description="Make the Markdown of the archive's posts",
+        )
+
+    def _reload_list(self) -> None:
+        tag = self._tag
+        self.run_worker(
+            partial(self._read_list, tag),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="reload-list",
+            description=f"Re-read the posts tagged {tag}",
+        )
+
+    def _read_list(self, tag: str) -> None:
+        try:
+            posts = self._store.list_posts(tag)
+        except ReaderError:
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(ListReloaded(tag, posts))
+
+    @on(ListReloaded)
+    def _list_reloaded(self, event: ListReloaded) -> None:
+        if event.tag == self._tag:
+            self._show_posts(event.posts)
