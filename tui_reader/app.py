@@ -70,6 +70,11 @@ class ReaderApp(App[None]):
         self._client_factory = client_factory
         self._clock = clock
 
+    def on_mount(self) -> None:
+        """Say so if the cache file was found damaged and set aside."""
+        if self.store.notice:
+            self.notify(self.store.notice, severity="warning", timeout=20, markup=False)
+
     def get_default_screen(self) -> Screen[None]:
         """The reading screen."""
         return MainScreen(
