@@ -251,8 +251,11 @@ class _Send:
             self._response = self._client.send(self._request, stream=True)
         except httpx.HTTPError as error:
             raise _network_error(error, self._host) from error
-        except httpx.InvalidURL as error:  # e.g. a redirect to "javascript:…"
-            raise FetchError(f"{self._host} answered with an invalid address; refused.") from error
+        except httpx.InvalidURL as error:  # httpx reading a redirect to e.g. "javascript:…"
+            raise FetchError(
+                f"{self._host} redirected to an address that is not valid http or https; refused.",
+                hint="Try again later.",
+            ) from error
         return self._response
 
     def __exit__(self, *exc_info: object) -> None:
