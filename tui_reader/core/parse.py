@@ -16,11 +16,11 @@ never be shown anyway.
 
 from __future__ import annotations
 
-import calendar
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser
@@ -172,13 +172,40 @@ def _post(entry: Any, source_url: str) -> Post | None:
 
 
 def _published(entry: Any) -> datetime | None:
+    """The entry's date (``<published>``, else ``<updated>``), or None if neither is a date.
+
+    The text is read strictly: feedparser's own reading "repairs" impossible dates into
+    wrong ones (``2026-13-45`` becomes 1st January 2027, ``10000-01-01`` a day in 2010).
+    """
     # dict.get: FeedParserDict's own get maps missing keys onto others, with a warning.
-    moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-    if not moment:
+    for key in ("published", "updated"):
+        raw = dict.get(entry, key)
+        moment = parse_date(raw) if isinstance(raw, str) else None
+        if moment is not None:
+            return moment
+    return None
+
+
+def parse_date(text: str) -> datetime | None:
+    """An ISO 8601 / RFC 3339 date (Atom) or an RFC 2822 one (RSS), in UTC; None otherwise.
+
+    A date without a time zone is taken to be UTC.
+    """
+    text = text.strip()
+    if not text or len(text) > 64 or not text.isascii():
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(moment), UTC)
-    except (OverflowError, ValueError, OSError):
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if not isinstance(moment, datetime):  # older Pythons' parsedate_to_datetime gave None
+        return None
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (OverflowError, ValueError):
         return None
 
 
