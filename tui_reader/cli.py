@@ -127,7 +127,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     """Open the reader."""
     from .app import run_reader
 
-    tag = validate_tag(args.tag) if args.tag else None
+    tag = validate_tag(args.tag) if args.tag is not None else None
     return run_reader(
         tag, base_url=_base_url(args), offline=getattr(args, "offline", False), demo=args.demo
     )

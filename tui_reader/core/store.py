@@ -96,6 +96,16 @@ def _unstamp(text: str) -> datetime:
         return _EPOCH
 
 
+def _sane_header(header: bytes) -> bool:
+    """Whether ``header`` looks like a real SQLite header (so its fields can be trusted)."""
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    power_of_two = page_size & (page_size - 1) == 0
+    return 512 <= page_size <= 65536 and power_of_two and header[21:24] == b"\x40\x20\x20"
+
+
 def _kind(text: str) -> Kind:
     try:
         return Kind(text)
@@ -165,10 +175,21 @@ class Store:
             raise CacheError(f"The cache {self.path} cannot be opened: {error}.") from error
 
     def _refuse_newer(self) -> None:
-        """Check the schema version through a read-only connection, which cannot change the
-        file (a read-write one may checkpoint a newer app's write-ahead log into it)."""
+        """Check the schema version without writing anything: from the file's header, or
+        through a read-only connection when a write-ahead log may hold a newer one. (A
+        read-write connection could checkpoint a newer app's log into its database.)"""
         if str(self.path) == ":memory:" or not self.path.is_file():
             return
+        wal = self.path.with_name(self.path.name + "-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            try:
+                with self.path.open("rb") as file:
+                    header = file.read(100)
+            except OSError:
+                return  # the read-write open says why
+            if _sane_header(header):
+                self._refuse_version(int.from_bytes(header[60:64], "big", signed=True))
+            return  # anything else: the read-write open finds out what it is
         uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout)
@@ -221,12 +242,16 @@ class Store:
     def _check_version(conn: sqlite3.Connection) -> int:
         """The schema version; a cache from a newer app is refused before anything is written."""
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        Store._refuse_version(version)
+        return version
+
+    @staticmethod
+    def _refuse_version(version: int) -> None:
         if version > SCHEMA_VERSION:
             raise CacheError(
                 f"The cache was written by a newer tui-reader (schema {version}).",
                 hint="Upgrade tui-reader; the cache was left untouched.",
             )
-        return version
 
     @classmethod
     def _migrate(cls, conn: sqlite3.Connection) -> None:
