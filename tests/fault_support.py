@@ -8,6 +8,7 @@ the snapshot is identical afterwards.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import tracemalloc
 from collections.abc import Callable
@@ -33,6 +34,15 @@ FAST = FetchLimits(connect_timeout=1.0, read_timeout=1.0, deadline=2.0, max_retr
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
+FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f"  # C0 controls (ESC among them) but tab and newline
+    "\x7f-\x9f"  # DEL and the C1 controls (CSI, OSC, ST as single characters)
+    "\u061c\u200e\u200f"  # bidi marks
+    "\u202a-\u202e\u2066-\u2069]"  # bidi embeddings, overrides and isolates
+)
+"""What must never be stored (and so never reach a terminal), written out independently of
+the code under test."""
+
 
 def snapshot(path: Path) -> Snapshot:
     """Every row of every table of the cache at ``path``, in a fixed order, read through a
@@ -49,6 +59,26 @@ def snapshot(path: Path) -> Snapshot:
             table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
             for table in tables
         }
+    finally:
+        conn.close()
+
+
+def assert_nothing_unsafe_stored(path: Path) -> None:
+    """No text column of any table holds a control character, escape or bidi override
+    (newlines and tabs are allowed only in bodies)."""
+    conn = sqlite3.connect(path)
+    try:
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            cursor = conn.execute(f"SELECT * FROM {table}")
+            names = [column[0] for column in cursor.description]
+            for row in cursor:
+                for name, value in zip(names, row, strict=True):
+                    if not isinstance(value, str):
+                        continue
+                    found = FORBIDDEN.search(value)
+                    assert found is None, (table, name, ascii(value[: found.end() + 40]))
+                    if name not in ("html", "markdown"):
+                        assert "\n" not in value and "\t" not in value, (table, name)
     finally:
         conn.close()
 

@@ -10,7 +10,6 @@ app writes to a real pseudo-terminal.)
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +17,12 @@ from pathlib import Path
 import pytest
 
 from tests.app_support import fixed_clock, settle
-from tests.fault_support import TAG, Seeded, seed
+from tests.fault_support import TAG, Seeded, assert_nothing_unsafe_stored, seed
 from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import FakePost, build_feed, utc, wrap_body
 from tui_reader.app import ReaderApp
 from tui_reader.core.models import Post
 from tui_reader.core.refresh import RefreshResult
-from tui_reader.core.sanitize import has_unsafe
 from tui_reader.core.store import Store
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.post_list import PostList
@@ -72,25 +70,6 @@ def stored(seeded: Seeded, slug: str) -> Post:
     post = seeded.store.get_post(f"https://simonwillison.net/2026/Apr/1/{slug}/")
     assert post is not None
     return post
-
-
-def assert_nothing_unsafe_stored(path: Path) -> None:
-    """No text column of any table holds a control character, escape or bidi override
-    (newlines and tabs are allowed only in bodies)."""
-    conn = sqlite3.connect(path)
-    try:
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            cursor = conn.execute(f"SELECT * FROM {table}")
-            names = [column[0] for column in cursor.description]
-            for row in cursor:
-                for name, value in zip(names, row, strict=True):
-                    if not isinstance(value, str):
-                        continue
-                    assert not has_unsafe(value), (table, name, ascii(value)[:200])
-                    if name not in ("html", "markdown"):
-                        assert "\n" not in value and "\t" not in value, (table, name)
-    finally:
-        conn.close()
 
 
 # -- markup ------------------------------------------------------------------------------------
