@@ -36,7 +36,7 @@ from tui_reader.core.errors import (
     ReaderError,
     TagNotFound,
 )
-from tui_reader.core.fetch import FetchLimits
+from tui_reader.core.fetch import USER_AGENT, FetchLimits, new_client
 from tui_reader.core.refresh import refresh_tag
 
 
@@ -276,3 +276,21 @@ def test_the_cache_keeps_working_after_every_fault(seeded: Seeded) -> None:
     result = seeded.refresh()
     assert result.counts.unchanged == 12
     assert snapshot(seeded.path)["posts"] == seeded.before["posts"]
+
+
+# -- privacy -------------------------------------------------------------------------------------
+
+
+def test_only_the_feed_is_requested_with_our_user_agent_and_no_cookies(seeded: Seeded) -> None:
+    """A server's cookies are never sent back, even by a client that makes several requests;
+    the requests are for the tag's feed only, with the app's User-Agent."""
+    seeded.site.set_fault(FEED_PATH, Fault(headers={"Set-Cookie": "tracker=1; Path=/"}))
+    with new_client() as client:
+        for _ in range(2):
+            refresh_tag(seeded.store, TAG, base_url=seeded.site.url, client=client)
+    requests = seeded.site.requests
+    assert [request.target for request in requests] == [FEED_PATH, FEED_PATH]
+    for request in requests:
+        assert request.header("cookie") is None
+        assert request.header("user-agent") == USER_AGENT
+        assert request.header("authorization") is None

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -66,7 +67,8 @@ def new_client(limits: FetchLimits | None = None) -> httpx.Client:
     """An httpx client configured for feed fetching.
 
     Connections are not kept alive between requests, so that every request opens its own
-    and the deadline's watchdog can always cut it.
+    and the deadline's watchdog can always cut it. Cookies are refused: nothing a server
+    sets is ever sent back.
     """
     limits = limits or FetchLimits()
     return httpx.Client(
@@ -74,6 +76,7 @@ def new_client(limits: FetchLimits | None = None) -> httpx.Client:
         timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
         follow_redirects=False,
         limits=httpx.Limits(max_keepalive_connections=0),
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
 
 
