@@ -36,7 +36,7 @@ from tui_reader.core.errors import (
     ReaderError,
     TagNotFound,
 )
-from tui_reader.core.fetch import USER_AGENT, FetchLimits, new_client
+from tui_reader.core.fetch import USER_AGENT, FetchLimits, fetch_feed, new_client
 from tui_reader.core.refresh import refresh_tag
 
 
@@ -93,10 +93,11 @@ def test_name_resolution_failure(seeded: Seeded) -> None:
 
 def test_connection_refused(seeded: Seeded) -> None:
     port = unused_port()
-    error, _ = peak_memory(
+    error, peak = peak_memory(
         lambda: refresh_tag(seeded.store, TAG, base_url=f"http://127.0.0.1:{port}", limits=FAST)
     )
     assert isinstance(error, FetchError)
+    assert peak < MEMORY_LIMIT
     assert_plain_words(error)
     assert f"127.0.0.1:{port} refused the connection" in error.message
     assert seeded.unchanged()
@@ -121,7 +122,7 @@ def test_connect_timeout(seeded: Seeded) -> None:
             else:
                 pytest.skip("this system never filled the accept queue")
             started = time.monotonic()
-            error, _ = peak_memory(
+            error, peak = peak_memory(
                 lambda: refresh_tag(
                     seeded.store, TAG, base_url=f"http://127.0.0.1:{port}", limits=FAST
                 )
@@ -133,6 +134,7 @@ def test_connect_timeout(seeded: Seeded) -> None:
     assert isinstance(error, FetchError)
     assert_plain_words(error)
     assert f"Connecting to 127.0.0.1:{port} timed out" in error.message
+    assert peak < MEMORY_LIMIT
     assert seeded.unchanged()
 
 
@@ -242,6 +244,28 @@ def test_redirect_to_another_host(seeded: Seeded, status: int) -> None:
 def test_redirect_to_a_file_or_other_scheme(seeded: Seeded, location: str) -> None:
     seeded.site.set_fault(FEED_PATH, Fault(redirect=location))
     fails_within(seeded, FetchError, seconds=5, match="http or https; refused")
+
+
+def test_redirect_to_an_impossible_address(seeded: Seeded) -> None:
+    seeded.site.set_fault(FEED_PATH, Fault(redirect="http://[::1/tags/llms.atom"))
+    fails_within(seeded, FetchError, seconds=5, match="refused")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<http://[::1/x>; rel="next"',  # urlsplit raised ValueError: a crash
+        '<http://127.0.0.1:99999/x>; rel="next"',
+        '<javascript:alert(1)>; rel="next"',
+        '<https://evil.example/tags/llms.atom?page=2>; rel="next"',
+    ],
+)
+def test_a_hostile_next_page_header_is_ignored(seeded: Seeded, link: str) -> None:
+    seeded.site.set_fault(FEED_PATH, Fault(headers={"link": link}))
+    with new_client() as client:
+        response = fetch_feed(client, seeded.site.feed_url(TAG), tag=TAG)
+    assert response.next_url is None
+    assert seeded.refresh().counts.unchanged == 12
 
 
 # -- too much ------------------------------------------------------------------------------------

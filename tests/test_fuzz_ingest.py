@@ -116,6 +116,22 @@ IDS = [
     "data:text/plain,hi",
 ]
 ENCODINGS = ["utf-16", "shift_jis", "latin-1", "bogus", "ascii", "utf-32"]
+HEADERS = [
+    {"link": '<http://[::1/x>; rel="next"'},
+    {"link": '<javascript:alert(1)>; rel="next"'},
+    {"link": '<http://127.0.0.1:99999/x>; rel="next", <x>; rel=next'},
+    {"link": "<" * 500},
+    {"etag": "\x1b]0;PWNED\x07"},
+    {"etag": "W/" + "x" * 5000},
+    {"last-modified": "\x9b31m yesterday"},
+    {"last-modified": "Mon, 99 Foo 99999 99:99:99 GMT"},
+    {"content-type": "text/html; charset=utf-8"},
+    {"content-type": "application/xml; charset=shift_jis"},
+    {"content-type": "application/xml; charset=\x1b"},
+    {"retry-after": "\x1b[31m"},
+    {"set-cookie": "a=\x1b]0;x\x07"},
+    {"x-\x1b": "y"},
+]
 
 
 @dataclass(frozen=True)
@@ -333,6 +349,7 @@ def test_fuzzed_feeds_never_crash_and_never_store_control_characters(tmp_path: P
         for number in range(FEEDS):
             case = FuzzCase(SEED, number)
             data = case.feed()
+            headers = random.Random(f"{SEED}:{number}:headers").choice([{}, *HEADERS])
             tag = TAGS[number % len(TAGS)]
             began = time.monotonic()
             try:
@@ -343,6 +360,7 @@ def test_fuzzed_feeds_never_crash_and_never_store_control_characters(tmp_path: P
                         Fault(
                             body=gzip.compress(data) if gzipped else data,
                             content_encoding="gzip" if gzipped else None,
+                            headers=headers,
                         ),
                     )
                     refresh_tag(store, tag, base_url=site.url, limits=fast)

@@ -283,6 +283,8 @@ def _network_error(error: httpx.HTTPError, host: str) -> FetchError:
         if "refused" in text.lower():
             return FetchError(f"{host} refused the connection.")
         return FetchError(f"Could not connect to {host}.")
+    if isinstance(error, httpx.RemoteProtocolError) and "location header" in text.lower():
+        return FetchError(f"{host} redirected to an address that is not valid; refused.")
     if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         return FetchError(f"The connection to {host} broke before the feed was complete.")
     return FetchError(f"Fetching from {host} failed ({type(error).__name__}).")
@@ -290,8 +292,11 @@ def _network_error(error: httpx.HTTPError, host: str) -> FetchError:
 
 def _redirect_target(response: httpx.Response, current: str, host: str) -> str:
     location = str(response.headers.get("location", ""))
-    target = urljoin(current, location.strip())
-    parts = urlsplit(target)
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+    except ValueError as error:  # e.g. "http://[::1"
+        raise FetchError("The site redirected to an address that is not valid; refused.") from error
     if parts.scheme.lower() not in WEB_SCHEMES:
         raise FetchError("The site redirected to an address that is not http or https; refused.")
     if (parts.hostname or "").lower() != host:
@@ -410,11 +415,15 @@ def _header(response: httpx.Response, name: str) -> str | None:
 
 
 def _next_url(response: httpx.Response, current: str, host: str) -> str | None:
-    link = str(response.links.get("next", {}).get("url") or "")
-    if not link:
-        return None
-    target = urljoin(current, link)
-    parts = urlsplit(target)
-    if parts.scheme.lower() not in WEB_SCHEMES or (parts.hostname or "").lower() != host:
+    try:
+        link = str(response.links.get("next", {}).get("url") or "")
+        if not link:
+            return None
+        target = urljoin(current, link)
+        parts = urlsplit(target)
+        if parts.scheme.lower() not in WEB_SCHEMES or (parts.hostname or "").lower() != host:
+            return None
+        _ = parts.port  # raises ValueError for an impossible port
+    except ValueError:  # a header no browser could follow either: there is no next page
         return None
     return target
