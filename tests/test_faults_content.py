@@ -288,3 +288,46 @@ def _highlighted_title(app: ReaderApp) -> str | None:
     assert isinstance(screen, MainScreen)
     post = screen.post_list.highlighted_post
     return post.title if post else None
+
+
+async def test_the_reader_shows_long_deep_and_huge_posts(seeded: Seeded) -> None:
+    """The app keeps running and shows each of them: the first screen of a 2 MB body long
+    before the rest, a 5,000-character title cut to one list row."""
+    paragraph = "<p>" + "Lanterns and tides, <em>over and over</em>. " * 20 + "</p>\n"
+    posts = [
+        FakePost("long", "word " * 1000, "entry", utc(2026, 4, 3), (TAG,), "<p>LONGBODY</p>"),
+        FakePost(
+            "deep",
+            "Deep",
+            "entry",
+            utc(2026, 4, 2),
+            (TAG,),
+            "<div>" * 600 + "DEEPBODY" + "</div>" * 600,
+        ),
+        FakePost(
+            "big",
+            "Big",
+            "entry",
+            utc(2026, 4, 1),
+            (TAG,),
+            paragraph * (2 * 1024 * 1024 // len(paragraph)) + "<p>THE END</p>",
+        ),
+    ]
+    serve_and_refresh(seeded, posts)
+    app = reader(seeded)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        rows = [screen.post_list.render_line(y).text for y in range(screen.post_list.size.height)]
+        long_rows = [row for row in rows if "word word" in row]
+        assert len(long_rows) == 1 and long_rows[0].rstrip().endswith("…"), rows
+        pane = screen.query_one(ReadingPane)
+        await pilot.press("enter")
+        for marker in ("LONGBODY", "DEEPBODY", "Lanterns and tides"):
+            started = time.monotonic()
+            while marker not in pane.plain_text and time.monotonic() - started < 15:
+                await pilot.pause(0.05)
+            assert marker in pane.plain_text, marker
+            await pilot.press("n")
+        assert app.is_running
