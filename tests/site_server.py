@@ -87,8 +87,9 @@ class Fault:
     Modifying delivery (combine freely with the above or with the normal answer):
       ``delay`` seconds before answering; ``hang`` never answers (socket held until stop());
       ``hang_after_headers`` sends the headers then holds; ``drip_interval`` sends the body one
-      byte per interval; ``truncate_at`` sends that many body bytes under a larger
-      ``Content-Length``, then closes.
+      byte per interval (``drip_headers``: the status line and headers too); ``truncate_at``
+      sends that many body bytes under a larger ``Content-Length``, then closes;
+      ``no_length`` sends no ``Content-Length`` and ends the body by closing the connection.
     Always: ``retry_after`` becomes a ``Retry-After`` header, ``headers`` are added.
     ``times``: apply to that many requests, then answer normally (None: every request).
     """
@@ -103,7 +104,9 @@ class Fault:
     hang: bool = False
     hang_after_headers: bool = False
     drip_interval: float | None = None
+    drip_headers: bool = False
     truncate_at: int | None = None
+    no_length: bool = False
     login_page: bool = False
     redirect: str | None = None
     redirect_loop: bool = False
@@ -764,23 +767,32 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, response: _Response, fault: Fault | None, *, head: bool) -> None:
         site = self.server.site
         truncate_at = fault.truncate_at if fault is not None else None
+        no_length = fault is not None and fault.no_length
         length = response.size
         if truncate_at is not None:
             length = max(length, truncate_at + 1)
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
-        if response.status != 304:
+        if no_length:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        elif response.status != 304:
             self.send_header("Content-Length", str(length))
-        self.end_headers()
-        self.wfile.flush()
+        drip = fault.drip_interval if fault is not None else None
+        if fault is not None and fault.drip_headers and drip is not None:
+            if not self._drip_headers(drip):
+                self.close_connection = True
+                return
+        else:
+            self.end_headers()
+            self.wfile.flush()
         if head or response.status == 304:
             return
         if fault is not None and fault.hang_after_headers:
             site._stop.wait(HOLD_LIMIT)
             self.close_connection = True
             return
-        drip = fault.drip_interval if fault is not None else None
         deadline = time.monotonic() + HOLD_LIMIT
         sent = 0
         for chunk in response.iter_body():
@@ -804,3 +816,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         if truncate_at is not None:
             self.close_connection = True
+
+    def _drip_headers(self, interval: float) -> bool:
+        """Send the buffered status line and headers one byte per ``interval``; False if
+        stopped (or past the hold limit) before the end."""
+        site = self.server.site
+        self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+        data = b"".join(self._headers_buffer)  # type: ignore[attr-defined]
+        self._headers_buffer = []
+        deadline = time.monotonic() + HOLD_LIMIT
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+            if site._stop.wait(interval) or time.monotonic() > deadline:
+                return False
+        return True

@@ -102,9 +102,9 @@ def test_fetch_reports_each_tag_and_fails_if_any_failed(
     assert code == 1
     assert out == "llms: 3 new, 0 updated, 0 unchanged\n"
     lines = err.splitlines()
-    assert lines[0].startswith("tui-reader: nope: There is no tag 'nope'")
-    assert "renamed to 'new-name'" in lines[1]
-    assert "'bad/tag' is not a valid tag" in lines[2]
+    assert "'bad/tag' is not a valid tag" in lines[0]  # refused before anything is fetched
+    assert lines[1].startswith("tui-reader: nope: There is no tag 'nope'")
+    assert "renamed to 'new-name'" in lines[2]
     assert "Traceback" not in err
 
 

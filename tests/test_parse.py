@@ -126,12 +126,16 @@ def test_malformed_xml_before_the_root_is_refused() -> None:
         parse_feed(b"<?xml version='1.0'?><<feed>", source_url=SOURCE)
 
 
-def test_malformed_xml_inside_a_feed_keeps_what_can_be_read() -> None:
+def test_malformed_xml_inside_a_feed_is_refused_whole() -> None:
+    """A forgiving parse of a damaged feed yields mangled entries; none of it is used."""
     when = sitefeeds.utc(2023, 5, 6)
     post = sitefeeds.note_post("n", when, ("ai",), title="A note")
     data = sitefeeds.build_feed("ai", [post]).replace(b"</feed>", b"<entry><title>broken")
-    feed = parse_feed(data, source_url=SOURCE)
-    assert feed.posts and feed.posts[0].published == datetime(2023, 5, 6, 12, tzinfo=UTC)
+    with pytest.raises(FeedParseError, match="not well-formed"):
+        parse_feed(data, source_url=SOURCE)
+    assert parse_feed(sitefeeds.build_feed("ai", [post]), source_url=SOURCE).posts[0].published == (
+        datetime(2023, 5, 6, 12, tzinfo=UTC)
+    )
 
 
 def test_embeds_survive_and_scripts_do_not() -> None:

@@ -38,3 +38,16 @@ def test_screenshots_shown_in_the_readme_exist() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "uv run pytest" in (ROOT / ".ci/run").read_text(encoding="utf-8")
+
+
+def test_security_section_states_the_real_limits() -> None:
+    from tui_reader.core.fetch import PROJECT_URL, FetchLimits
+
+    section = README.split("## Security and privacy", 1)[1].split("\n## ", 1)[0]
+    limits = FetchLimits()
+    mib = 1024 * 1024
+    assert f"after {limits.deadline:g} seconds in all" in section
+    assert f"sent {limits.max_bytes // mib} MB, or {limits.max_decoded_bytes // mib} MB" in section
+    words = {5: "five"}
+    assert f"at most {words[limits.max_redirects]}." in section
+    assert f"(+{PROJECT_URL})" in " ".join(section.split())

@@ -83,6 +83,11 @@ class ReaderApp(App[None]):
         self.reader_state = load_state(state_path) if state_path else ReaderState()
         self.settings = load_settings(config_path) if config_path else Settings()
 
+    def on_mount(self) -> None:
+        """Say so if the cache file was found damaged and set aside."""
+        if self.store.notice:
+            self.notify(self.store.notice, severity="warning", timeout=20, markup=False)
+
     def get_default_screen(self) -> Screen[None]:
         """The reading screen."""
         return MainScreen(

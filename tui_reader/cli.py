@@ -183,14 +183,17 @@ def _ago(moment: datetime | None, now: datetime) -> str:
 
 
 def _open_store() -> Store:
-    return Store(paths.database_path())
+    store = Store(paths.database_path())
+    if store.notice:
+        print(f"tui-reader: {store.notice}", file=sys.stderr)
+    return store
 
 
 def cmd_read(args: argparse.Namespace) -> int:
     """Open the reader."""
     from .app import run_reader
 
-    tag = validate_tag(args.tag) if args.tag else None
+    tag = validate_tag(args.tag) if args.tag is not None else None
     return run_reader(
         tag, base_url=_base_url(args), offline=getattr(args, "offline", False), demo=args.demo
     )
@@ -209,13 +212,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     base_url = _base_url(args)
     failures = 0
+    tags: list[str] = []
+    for raw in args.tags:  # refused before any request or file access
+        try:
+            tags.append(validate_tag(raw))
+        except ReaderError as error:
+            failures += 1
+            print(f"tui-reader: {error.message}", file=sys.stderr)
+    if not tags:
+        return 1
     with _open_store() as store, new_client() as client:
-        for raw in args.tags:
+        for tag in tags:
             try:
-                result = refresh_tag(store, raw, base_url=base_url, client=client)
+                result = refresh_tag(store, tag, base_url=base_url, client=client)
             except ReaderError as error:
                 failures += 1
-                print(f"tui-reader: {raw}: {error.message}", file=sys.stderr)
+                print(f"tui-reader: {tag}: {error.message}", file=sys.stderr)
                 continue
             print(result.describe())
         _convert_pending(store)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from .sanitize import one_line
+
 
 class ReaderError(Exception):
-    """Base class: ``str(error)`` says what failed, ``hint`` what to do about it."""
+    """Base class: ``str(error)`` says what failed, ``hint`` what to do about it.
+
+    Messages often quote what a server sent (a host name, a header); they are cleaned to one
+    line without control or bidi characters, so they are safe to print on a terminal.
+    """
 
     hint: str = ""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(one_line(message))
         if hint is not None:
-            self.hint = hint
+            self.hint = one_line(hint)
 
     @property
     def message(self) -> str:

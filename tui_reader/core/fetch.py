@@ -1,19 +1,25 @@
 """Fetch one feed document over HTTP, defensively.
 
 httpx does the transport; this module adds what a reader of hostile servers needs: an overall
-deadline (httpx's timeouts are per operation), caps on raw and decompressed bytes, redirects
-followed by hand (few, http/https, same host), conditional requests, and ``Retry-After``.
+deadline (httpx's timeouts are per operation, so a watchdog cuts the connection when it
+passes, even in the middle of a read), caps on raw and decompressed bytes (memory stays
+bounded by them), redirects followed by hand (few, http/https, same host), conditional
+requests, and ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -30,6 +36,8 @@ ACCEPT = "application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TAG_PAGE = re.compile(r"^/tags?/([-a-zA-Z0-9_]{1,50})/?$")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,200}")
+_DECODE_STEP = 1024 * 1024  # decompress at most this much at a time
+_CONNECTED = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +48,7 @@ class FetchLimits:
     read_timeout: float = 20.0
     deadline: float = 60.0
     max_bytes: int = 16 * 1024 * 1024
-    max_decoded_bytes: int = 64 * 1024 * 1024
+    max_decoded_bytes: int = 24 * 1024 * 1024
     max_redirects: int = 5
     max_retry_wait: float = 10.0
 
@@ -57,12 +65,19 @@ class FeedResponse:
 
 
 def new_client(limits: FetchLimits | None = None) -> httpx.Client:
-    """An httpx client configured for feed fetching."""
+    """An httpx client configured for feed fetching.
+
+    Connections are not kept alive between requests, so that every request opens its own
+    and the deadline's watchdog can always cut it. Cookies are refused: nothing a server
+    sets is ever sent back.
+    """
     limits = limits or FetchLimits()
     return httpx.Client(
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip"},
         timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
         follow_redirects=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
 
 
@@ -76,8 +91,56 @@ class _Deadline:
     def remaining(self) -> float:
         left = self.end - time.monotonic()
         if left <= 0:
-            raise FetchError(f"The site took longer than {self.seconds:g} s to send the feed.")
+            raise self.error()
         return left
+
+    def error(self) -> FetchError:
+        return FetchError(f"The site took longer than {self.seconds:g} s to send the feed.")
+
+
+class _Watchdog:
+    """Shuts the fetch's connection down when the deadline passes.
+
+    httpx applies its timeouts to each read, so a server that sends a byte now and then (in
+    the headers as well as the body) would otherwise never time out. The socket is learnt
+    from httpcore's ``trace`` extension as each connection opens; shutting it down wakes a
+    read blocked in another thread.
+    """
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.fired = False
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._timer = threading.Timer(max(0.0, deadline.end - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, event: str, info: dict[str, object]) -> None:
+        """httpcore's trace callback: remember each newly opened connection's socket."""
+        if event not in _CONNECTED:
+            return
+        stream = info.get("return_value")
+        get_extra_info = getattr(stream, "get_extra_info", None)
+        sock = get_extra_info("socket") if callable(get_extra_info) else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._socket = sock
+                if self.fired:
+                    self._cut()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._cut()
+
+    def _cut(self) -> None:
+        if self._socket is not None:
+            with suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        """The fetch is over: stand down."""
+        self._timer.cancel()
 
 
 def fetch_feed(
@@ -95,6 +158,26 @@ def fetch_feed(
     """
     limits = limits or FetchLimits()
     deadline = _Deadline(limits.deadline)
+    watchdog = _Watchdog(deadline)
+    try:
+        return _fetch(client, url, tag, validators, limits, deadline, watchdog)
+    except FetchError as error:
+        if watchdog.fired and type(error) is FetchError:  # cut by the watchdog
+            raise deadline.error() from error
+        raise
+    finally:
+        watchdog.cancel()
+
+
+def _fetch(
+    client: httpx.Client,
+    url: str,
+    tag: str,
+    validators: Validators | None,
+    limits: FetchLimits,
+    deadline: _Deadline,
+    watchdog: _Watchdog,
+) -> FeedResponse:
     headers = _conditional_headers(validators)
     host = (urlsplit(url).hostname or "").lower()
     visited: list[str] = []
@@ -104,7 +187,7 @@ def fetch_feed(
         if current in visited:
             raise FetchError("The site redirected in a loop.", hint="Try again later.")
         visited.append(current)
-        with _Send(client, current, headers, limits, deadline) as response:
+        with _Send(client, current, headers, limits, deadline, watchdog) as response:
             status = response.status_code
             if status in _REDIRECTS:
                 if len(visited) > limits.max_redirects:
@@ -154,12 +237,15 @@ class _Send:
         headers: dict[str, str],
         limits: FetchLimits,
         deadline: _Deadline,
+        watchdog: _Watchdog,
     ) -> None:
         left = deadline.remaining()
         timeout = httpx.Timeout(
             min(limits.read_timeout, left), connect=min(limits.connect_timeout, left)
         )
-        self._request = client.build_request("GET", url, headers=headers, timeout=timeout)
+        self._request = client.build_request(
+            "GET", url, headers=headers, timeout=timeout, extensions={"trace": watchdog.trace}
+        )
         self._client = client
         self._host = urlsplit(url).netloc
         self._response: httpx.Response | None = None
@@ -169,8 +255,11 @@ class _Send:
             self._response = self._client.send(self._request, stream=True)
         except httpx.HTTPError as error:
             raise _network_error(error, self._host) from error
-        except httpx.InvalidURL as error:  # e.g. a redirect to "javascript:…"
-            raise FetchError(f"{self._host} answered with an invalid address; refused.") from error
+        except httpx.InvalidURL as error:  # httpx reading a redirect to e.g. "javascript:…"
+            raise FetchError(
+                f"{self._host} redirected to an address that is not valid http or https; refused.",
+                hint="Try again later.",
+            ) from error
         return self._response
 
     def __exit__(self, *exc_info: object) -> None:
@@ -195,6 +284,8 @@ def _network_error(error: httpx.HTTPError, host: str) -> FetchError:
         if "refused" in text.lower():
             return FetchError(f"{host} refused the connection.")
         return FetchError(f"Could not connect to {host}.")
+    if isinstance(error, httpx.RemoteProtocolError) and "location header" in text.lower():
+        return FetchError(f"{host} redirected to an address that is not valid; refused.")
     if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         return FetchError(f"The connection to {host} broke before the feed was complete.")
     return FetchError(f"Fetching from {host} failed ({type(error).__name__}).")
@@ -202,8 +293,11 @@ def _network_error(error: httpx.HTTPError, host: str) -> FetchError:
 
 def _redirect_target(response: httpx.Response, current: str, host: str) -> str:
     location = str(response.headers.get("location", ""))
-    target = urljoin(current, location.strip())
-    parts = urlsplit(target)
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+    except ValueError as error:  # e.g. "http://[::1"
+        raise FetchError("The site redirected to an address that is not valid; refused.") from error
     if parts.scheme.lower() not in WEB_SCHEMES:
         raise FetchError("The site redirected to an address that is not http or https; refused.")
     if (parts.hostname or "").lower() != host:
@@ -287,7 +381,7 @@ def _decode(decoder: zlib._Decompress | None, raw: bytes, allowance: int) -> Ite
         return
     data = raw
     while data:
-        piece = decoder.decompress(data, allowance + 1)
+        piece = decoder.decompress(data, min(allowance + 1, _DECODE_STEP))
         if len(piece) > allowance:
             raise _too_large(None)
         allowance -= len(piece)
@@ -297,7 +391,10 @@ def _decode(decoder: zlib._Decompress | None, raw: bytes, allowance: int) -> Ite
 
 def _too_large(limit: int | None) -> FetchError:
     size = f" ({limit // (1024 * 1024)} MB)" if limit else ""
-    return FetchError(f"The feed is larger than the reader accepts{size}; refused.")
+    return FetchError(
+        f"The feed is larger than the reader accepts{size}; refused.",
+        hint="The site does not normally send this much: check --base-url, or try again later.",
+    )
 
 
 def _check_is_feed(response: httpx.Response, body: bytes, tag: str, *, redirected: bool) -> None:
@@ -319,12 +416,16 @@ def _header(response: httpx.Response, name: str) -> str | None:
 
 
 def _next_url(response: httpx.Response, current: str, host: str) -> str | None:
-    link = str(response.links.get("next", {}).get("url") or "")
-    if not link:
-        return None
-    target = urljoin(current, link)
-    parts = urlsplit(target)
-    if parts.scheme.lower() not in WEB_SCHEMES or (parts.hostname or "").lower() != host:
+    try:
+        link = str(response.links.get("next", {}).get("url") or "")
+        if not link:
+            return None
+        target = urljoin(current, link)
+        parts = urlsplit(target)
+        if parts.scheme.lower() not in WEB_SCHEMES or (parts.hostname or "").lower() != host:
+            return None
+        _ = parts.port  # raises ValueError for an impossible port
+    except ValueError:  # a header no browser could follow either: there is no next page
         return None
     return target
 
@@ -344,11 +445,21 @@ def fetch_json(
         max_decoded_bytes=min(limits.max_decoded_bytes, max_bytes),
     )
     deadline = _Deadline(small.deadline)
+    watchdog = _Watchdog(deadline)
     host = urlsplit(url).netloc
-    with _Send(client, url, {"Accept": "application/json"}, small, deadline) as response:
-        if response.status_code != 200:
-            raise FetchError(f"{host} answered HTTP {response.status_code}.")
-        body = _read_body(response, small, deadline)
+    try:
+        with _Send(
+            client, url, {"Accept": "application/json"}, small, deadline, watchdog
+        ) as response:
+            if response.status_code != 200:
+                raise FetchError(f"{host} answered HTTP {response.status_code}.")
+            body = _read_body(response, small, deadline)
+    except FetchError as error:
+        if watchdog.fired and type(error) is FetchError:  # cut by the watchdog
+            raise deadline.error() from error
+        raise
+    finally:
+        watchdog.cancel()
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as error:

@@ -1,16 +1,26 @@
 """Turn feed bytes into clean :class:`Post` records.
 
-feedparser does the reading (always from bytes). Before it sees a document, a DTD or entity
-declaration is refused: feedparser keeps "safe" entity declarations, so a billion-laughs feed
-would otherwise expand into gigabytes.
+feedparser does the reading (always from bytes). Before it sees a document, the document is
+checked whole with expat:
+
+- a DTD or entity declaration is refused: feedparser keeps "safe" entity declarations, so a
+  billion-laughs feed would otherwise expand into gigabytes;
+- a document that is not well-formed XML is refused whole. feedparser would fall back to a
+  forgiving parser that reads a feed cut short (or otherwise damaged) into entries with
+  missing or mangled bodies, and merging those would spoil good cached posts.
+
+Control characters, which XML forbids, are removed first (raw, or written as character
+references such as ``&#x1b;``), so a feed is not refused only for carrying them; they could
+never be shown anyway.
 """
 
 from __future__ import annotations
 
-import calendar
+import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser
@@ -19,12 +29,15 @@ from .convert import html_to_markdown, strip_tags_footer
 from .errors import FeedParseError, NotAFeed
 from .kinds import infer_kind
 from .models import Post
-from .sanitize import one_line
+from .sanitize import clean_text, one_line
 from .urls import is_web_url, normalise_post_id
 
 MAX_TITLE = 1000
 MAX_TAG = 100
 _FEED_ROOTS = frozenset({"feed", "rss", "RDF"})
+_RAW_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CHAR_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_WIDE_STARTS = (b"\xfe\xff", b"\xff\xfe", b"\x00", b"<\x00")  # UTF-16/32: NUL bytes are text
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +49,41 @@ class ParsedFeed:
     skipped: int = 0
 
 
-class _RootFound(Exception):
-    """Stops the pre-scan once the root element has been seen."""
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows character ``code`` in a document."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _drop_reference(match: re.Match[bytes]) -> bytes:
+    digits = match.group(1) or match.group(2)
+    code = int(digits, 16 if match.group(1) else 10)
+    return match.group(0) if _xml_char(code) else b""
+
+
+def strip_controls(data: bytes) -> bytes:
+    """``data`` without the control characters XML forbids, raw or as character references.
+
+    Raw bytes are removed only from ASCII-compatible encodings (in UTF-8 a control byte is
+    never part of another character); references are removed in any encoding that writes
+    them as ASCII bytes.
+    """
+    if not data.startswith(_WIDE_STARTS):
+        data = _RAW_CONTROLS.sub(b"", data)
+    if b"&#" in data:
+        data = _CHAR_REFERENCE.sub(_drop_reference, data)
+    return data
 
 
 def check_document(data: bytes) -> None:
-    """Refuse a document with a DTD, or whose root is not a feed.
+    """Refuse a document that is not well-formed XML, declares a DTD, or is not a feed.
 
-    Only the prolog is scanned (nothing can declare entities after the root element starts),
-    so the cost does not grow with the feed.
+    Expat reads the whole document (linear time; no entity can be declared, so nothing
+    expands) and stops at the first error.
     """
     head = data[:1024].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
@@ -56,22 +95,28 @@ def check_document(data: bytes) -> None:
         raise FeedParseError("The feed declares a DTD, which is refused for safety.")
 
     def on_element(name: str, _attrs: object) -> None:
-        root.append(name.rpartition(" ")[2])
-        raise _RootFound
+        if not root:
+            root.append(name.rpartition(" ")[2])
+            if root[0] not in _FEED_ROOTS:
+                raise NotAFeed(
+                    f"The site's answer is not a feed (its root element is <{root[0][:30]}>)."
+                )
 
     parser.StartDoctypeDeclHandler = on_doctype
     parser.EntityDeclHandler = on_doctype
     parser.StartElementHandler = on_element
     try:
         parser.Parse(data, True)
-    except _RootFound:
-        pass
     except xml.parsers.expat.ExpatError as error:
+        if not root:
+            raise FeedParseError(f"The feed is not readable XML ({error}).") from error
+        raise FeedParseError(
+            f"The feed is damaged: it is not well-formed XML ({error}); none of it was used."
+        ) from error
+    except (ValueError, LookupError) as error:  # an encoding expat cannot read
         raise FeedParseError(f"The feed is not readable XML ({error}).") from error
     if not root:
         raise NotAFeed("The site's answer has no feed in it.")
-    if root[0] not in _FEED_ROOTS:
-        raise NotAFeed(f"The site's answer is not a feed (its root element is <{root[0][:30]}>).")
 
 
 def parse_feed(data: bytes, *, source_url: str, convert: bool = True) -> ParsedFeed:
@@ -80,6 +125,7 @@ def parse_feed(data: bytes, *, source_url: str, convert: bool = True) -> ParsedF
     ``convert=False`` leaves each post's ``markdown`` empty, to be filled in later by
     :mod:`.markdown_backfill` (the conversion costs three times the parse).
     """
+    data = strip_controls(data)
     check_document(data)
     parsed = feedparser.parse(
         data,
@@ -116,7 +162,7 @@ def _post(entry: Any, source_url: str, *, convert: bool = True) -> Post | None:
     if not is_web_url(url):
         url = ""
     title = one_line(str(entry.get("title") or ""), limit=MAX_TITLE) or "(untitled)"
-    html = strip_tags_footer(_body(entry))
+    html = strip_tags_footer(clean_text(_body(entry)))
     return Post(
         id=post_id,
         url=url,
@@ -130,13 +176,40 @@ def _post(entry: Any, source_url: str, *, convert: bool = True) -> Post | None:
 
 
 def _published(entry: Any) -> datetime | None:
+    """The entry's date (``<published>``, else ``<updated>``), or None if neither is a date.
+
+    The text is read strictly: feedparser's own reading "repairs" impossible dates into
+    wrong ones (``2026-13-45`` becomes 1st January 2027, ``10000-01-01`` a day in 2010).
+    """
     # dict.get: FeedParserDict's own get maps missing keys onto others, with a warning.
-    moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-    if not moment:
+    for key in ("published", "updated"):
+        raw = dict.get(entry, key)
+        moment = parse_date(raw) if isinstance(raw, str) else None
+        if moment is not None:
+            return moment
+    return None
+
+
+def parse_date(text: str) -> datetime | None:
+    """An ISO 8601 / RFC 3339 date (Atom) or an RFC 2822 one (RSS), in UTC; None otherwise.
+
+    A date without a time zone is taken to be UTC.
+    """
+    text = text.strip()
+    if not text or len(text) > 64 or not text.isascii():
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(moment), UTC)
-    except (OverflowError, ValueError, OSError):
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if not isinstance(moment, datetime):  # older Pythons' parsedate_to_datetime gave None
+        return None
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (OverflowError, ValueError):
         return None
 
 

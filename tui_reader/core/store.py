@@ -1,17 +1,24 @@
 """The on-disk cache: one SQLite database of posts, tag memberships and feed validators.
 
 A merge adds and updates, never deletes, so a tag's history accumulates past the feed's
-window. Every merge runs in one transaction: a failed fetch leaves the cache as it was.
+window. Every merge runs in one transaction: a failed fetch leaves the cache as it was, and
+so does a failed save (disk full, read-only, another copy of the app busy writing), which is
+reported as a :class:`CacheError` in words.
+
+A damaged database file is renamed aside (never deleted) and a fresh one started, whether the
+damage shows when the file is opened or later; a database written by a newer version of the
+app is refused without writing to it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,14 +125,72 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
+_STAMP = re.compile(r"(\d{1,4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``).
+_PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = (
+    3, 5, 6, 8, 10, 11, 13, 14, 26,
+)  # fmt: skip
+_DAMAGED = frozenset({_CORRUPT, _NOTADB})
+_NOT_WRITABLE = frozenset({_PERM, _READONLY, _CANTOPEN})
+_SAVE_HINT = (
+    "The posts already cached are untouched and can still be read. Free some disk space or"
+    " check the cache folder's permissions (`tui-reader paths` shows it), then refresh again."
+)
+
+
+def _code(error: sqlite3.Error) -> int:
+    """The primary SQLite result code of ``error`` (0 if unknown)."""
+    return int(getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
 def _stamp(moment: datetime) -> str:
-    """A sortable UTC timestamp."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A sortable UTC timestamp (the year always has four digits, so that it sorts)."""
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def _unstamp(text: str) -> datetime:
-    """The inverse of :func:`_stamp` (``fromisoformat``: far faster than ``strptime``)."""
-    return datetime.fromisoformat(text).astimezone(UTC)
+    """The moment written by :func:`_stamp` (the epoch for anything unreadable)."""
+    if len(text) == 20 and text.endswith("Z"):  # the usual form: ``fromisoformat`` is fastest
+        try:
+            return datetime.fromisoformat(text).astimezone(UTC)
+        except ValueError:
+            pass
+    match = _STAMP.fullmatch(text or "")
+    if match is None:
+        return _EPOCH
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return _EPOCH
+
+
+def _sane_header(header: bytes) -> bool:
+    """Whether ``header`` looks like a real SQLite header (so its fields can be trusted)."""
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    power_of_two = page_size & (page_size - 1) == 0
+    return 512 <= page_size <= 65536 and power_of_two and header[21:24] == b"\x40\x20\x20"
+
+
+def _kind(text: str) -> Kind:
+    try:
+        return Kind(text)
+    except ValueError:
+        return Kind.ENTRY
+
+
+def _tags(text: str) -> tuple[str, ...]:
+    try:
+        tags = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(str(tag) for tag in tags) if isinstance(tags, list) else ()
 
 
 def content_hash(post: Post) -> str:
@@ -138,13 +203,30 @@ def content_hash(post: Post) -> str:
 
 
 class Store:
-    """The cache database. Safe to share between threads (calls are serialised)."""
+    """The cache database. Safe to share between threads (calls are serialised).
 
-    def __init__(self, path: Path | str) -> None:
+    Several stores (in one process or several) may use the same file at once: a write waits
+    up to ``busy_timeout`` seconds for another to finish, then fails with a :class:`CacheError`
+    saying the cache is busy.
+    """
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         self.moved_aside: Path | None = None
+        self._busy_timeout = busy_timeout
         self._lock = threading.RLock()
         self._conn = self._open()
+
+    @property
+    def notice(self) -> str | None:
+        """Something the user should know about the cache file, or None: a damaged file that
+        was moved aside (and where it went)."""
+        if self.moved_aside is None:
+            return None
+        return (
+            f"The cache file was damaged, so it was moved aside to {self.moved_aside} and a"
+            " fresh cache was started."
+        )
 
     # -- opening -------------------------------------------------------------------------
 
@@ -156,18 +238,52 @@ class Store:
                 folder = self.path.parent
                 raise CacheError(f"Cannot create the cache folder {folder}: {error}.") from error
         try:
+            self._refuse_newer()
             return self._connect()
-        except sqlite3.OperationalError as error:  # locked, read-only, missing permissions
+        except sqlite3.DatabaseError as error:
+            if _code(error) in _DAMAGED or type(error) is sqlite3.DatabaseError:
+                return self._move_aside_and_reconnect(error)
+            # locked, read-only, missing permissions
             raise CacheError(f"The cache {self.path} cannot be opened: {error}.") from error
-        except sqlite3.DatabaseError as error:  # not a database, or malformed
-            return self._move_aside_and_reconnect(error)
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+    def _refuse_newer(self) -> None:
+        """Check the schema version without writing anything: from the file's header, or
+        through a read-only connection when a write-ahead log may hold a newer one. (A
+        read-write connection could checkpoint a newer app's log into its database.)"""
+        if str(self.path) == ":memory:" or not self.path.is_file():
+            return
+        wal = self.path.with_name(self.path.name + "-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            try:
+                with self.path.open("rb") as file:
+                    header = file.read(100)
+            except OSError:
+                return  # the read-write open says why
+            if _sane_header(header):
+                self._refuse_version(int.from_bytes(header[60:64], "big", signed=True))
+            return  # anything else: the read-write open finds out what it is
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout)
+        except sqlite3.OperationalError:
+            return  # not readable this way: the read-write open says why, or copes
         try:
             searchtext.register(conn)
             self._check_version(conn)
-            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=self._busy_timeout, check_same_thread=False, isolation_level=None
+        )
+        try:
+            searchtext.register(conn)  # the search index's triggers call these
+            self._check_version(conn)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._migrate(conn)
@@ -178,7 +294,9 @@ class Store:
 
     def _move_aside_and_reconnect(self, error: sqlite3.DatabaseError) -> sqlite3.Connection:
         """A corrupt database is renamed (never deleted) and a fresh one started."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        if str(self.path) == ":memory:":
+            raise CacheError(f"The in-memory cache failed: {error}.") from error
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         try:
             self.path.rename(aside)
@@ -189,28 +307,44 @@ class Store:
         except OSError as os_error:
             raise CacheError(f"The cache {self.path} is unreadable ({error}).") from os_error
         self.moved_aside = aside
-        return self._connect()
+        try:
+            return self._connect()
+        except sqlite3.Error as again:
+            raise CacheError(f"A fresh cache could not be started: {again}.") from again
 
     @staticmethod
     def _check_version(conn: sqlite3.Connection) -> int:
         """The schema version; a cache from a newer app is refused before anything is written."""
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        Store._refuse_version(version)
+        return version
+
+    @staticmethod
+    def _refuse_version(version: int) -> None:
         if version > SCHEMA_VERSION:
             raise CacheError(
                 f"The cache was written by a newer tui-reader (schema {version}).",
                 hint="Upgrade tui-reader; the cache was left untouched.",
             )
-        return version
 
     @classmethod
     def _migrate(cls, conn: sqlite3.Connection) -> None:
-        version = cls._check_version(conn)
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _statements(_MIGRATIONS[target]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={target}")
+        if cls._check_version(conn) == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another copy of the app may have just migrated.
+            version = cls._check_version(conn)
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _statements(_MIGRATIONS[target]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={target}")
             conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the database."""
@@ -226,18 +360,62 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            conn = self._conn
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as error:
-                raise CacheError(f"The cache could not be written: {error}.") from error
+                raise self._failure(error, saving=True) from error
             try:
-                yield self._conn
-                self._conn.execute("COMMIT")
+                yield conn
+                conn.execute("COMMIT")
             except BaseException as error:
-                self._conn.execute("ROLLBACK")
+                # SQLite may already have rolled back (disk full, I/O error): a second
+                # ROLLBACK would fail and hide the first error.
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 if isinstance(error, sqlite3.Error):
-                    raise CacheError(f"The cache was not saved: {error}.") from error
+                    raise self._failure(error, saving=True) from error
                 raise
+
+    def _failure(self, error: sqlite3.Error, *, saving: bool) -> CacheError:
+        """``error`` in words; a damaged file is moved aside and a fresh cache started."""
+        code = _code(error)
+        if code in _DAMAGED:
+            return self._recover(error)
+        if code in (_BUSY, _LOCKED):
+            return CacheError(
+                "The cache is busy: another tui-reader is saving to it.",
+                hint="Nothing was changed; try again in a moment.",
+            )
+        if not saving:
+            return CacheError(f"The cache could not be read: {error}.")
+        if code == _FULL:
+            reason = "the disk is full"
+        elif code in _NOT_WRITABLE:
+            reason = "it is read-only"
+        elif code == _IOERR:
+            reason = "the disk reported an error"
+        else:
+            return CacheError(f"The cache was not saved: {error}.", hint=_SAVE_HINT)
+        return CacheError(
+            f"The cache could not be saved ({reason}: {error}); nothing was changed.",
+            hint=_SAVE_HINT,
+        )
+
+    def _recover(self, error: sqlite3.Error) -> CacheError:
+        """The file turned out to be damaged while in use: set it aside and start afresh."""
+        with suppress(sqlite3.Error):
+            self._conn.close()
+        try:
+            self._conn = self._move_aside_and_reconnect(sqlite3.DatabaseError(str(error)))
+        except CacheError as failure:
+            return failure
+        return CacheError(
+            f"The cache file was damaged ({error}), so it was moved aside to {self.moved_aside}"
+            " and a fresh cache was started.",
+            hint="Refresh to download the posts again.",
+        )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -335,7 +513,7 @@ class Store:
                 cursor.row_factory = row_factory
                 return cursor.fetchall()
             except sqlite3.Error as error:
-                raise CacheError(f"The cache could not be read: {error}.") from error
+                raise self._failure(error, saving=False) from error
 
     @staticmethod
     def _members_clause(tag: str) -> tuple[str, tuple[str, ...]]:
@@ -377,9 +555,9 @@ class Store:
             id=row["id"],
             url=row["url"],
             title=row["title"],
-            kind=Kind(row["kind"]),
+            kind=_kind(row["kind"]),
             published=_unstamp(row["published"]),
-            tags=tuple(json.loads(row["tags"])),
+            tags=_tags(row["tags"]),
             html=row["html"],
             markdown=row["markdown"],
         )

@@ -424,15 +424,19 @@ class ReadingPane(ScrollView, can_focus=True):
                 (site_date(post.published), meta), ("  ·  ", meta), (post.kind.label, meta)
             ),
         ]
-        tags = self.post_tags
-        if tags:
-            tag_style, chosen = style("tags"), self.chosen_tag
+        shown = [tag for tag in (one_line(raw) for raw in post.tags) if tag]
+        if shown:
+            tag_style, chosen, valid = style("tags"), self.chosen_tag, set(self.post_tags)
             line = Text.assemble(("Tags: ", meta))
-            for index, tag in enumerate(tags):
+            for index, raw in enumerate(dict.fromkeys(shown)):
                 if index:
                     line.append(", ", meta)
+                tag = raw.lower()
+                if tag not in valid:  # not a tag name: shown as text, never chosen
+                    line.append(raw, tag_style)
+                    continue
                 look = tag_style + Style(reverse=True, bold=True) if tag == chosen else tag_style
-                line.append(tag, look + Style.from_meta({"tag": tag}))
+                line.append(raw, look + Style.from_meta({"tag": tag}))
             if chosen is not None:
                 line.append("   ←/→ choose · enter go · esc stop", meta)
             texts.append(line)
