@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,29 +200,55 @@ def test_read_only_cache_keeps_the_cache_and_says_it_was_not_saved(seeded: Seede
     assert len(seeded.store.list_posts(TAG)) == 12
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes to read-only files"
-)
-def test_read_only_files_keep_the_cache_and_say_it_was_not_saved(
-    site: SiteServer, tmp_path: Path
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make ``folder`` and its files read-only for real: permissions, or for root (whom
+    permissions do not stop) the immutable attribute, which stops root too."""
+    files = [folder, *folder.iterdir()]
+    if os.geteuid() != 0:
+        for file in files:
+            file.chmod(0o555 if file.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    made = subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True, check=False)
+    try:
+        if made.returncode != 0:
+            pytest.skip(f"cannot make files immutable here: {made.stderr.decode().strip()}")
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, files)], capture_output=True, check=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_a_read_only_cache_is_read_and_says_it_was_not_saved(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    path = folder / "cache.sqlite3"
+    """The cache folder and file cannot be written at all (no -shm can be created either):
+    the cache still opens, to be read, and every command says why nothing was saved."""
+    path = paths.database_path()
     filled_cache(site, path, posts=12)
     grow_the_feed(site)
     before = snapshot(path)
-    for file in folder.iterdir():
-        file.chmod(0o444)
-    folder.chmod(0o555)
-    try:
+    with read_only(path.parent):
+        assert sorted(file.name for file in path.parent.iterdir()) == ["cache.sqlite3"]
         with Store(path) as store:
+            assert store.read_only and store.notice is not None
+            assert "is read-only: its posts can be read" in store.notice
             assert len(store.list_posts(TAG)) == 12
-            with pytest.raises(CacheError, match="could not be saved") as caught:
+            with pytest.raises(CacheError) as caught:
                 refresh_tag(store, TAG, base_url=site.url)
             assert_plain_words(caught.value)
-    finally:
-        folder.chmod(0o755)
+            assert "could not be saved (it is read-only" in caught.value.message
+        assert main(["--base-url", site.url, "fetch", TAG]) == 1
+        err = capsys.readouterr().err
+        assert "is read-only: its posts can be read" in err
+        assert "could not be saved (it is read-only" in err
+        assert main(["export", TAG]) == 0
+        assert len(capsys.readouterr().out.splitlines()) == 12
+        assert sorted(file.name for file in path.parent.iterdir()) == ["cache.sqlite3"]
     assert snapshot(path) == before
 
 

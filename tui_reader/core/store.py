@@ -213,6 +213,7 @@ class Store:
     def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         self.moved_aside: Path | None = None
+        self.read_only = False
         self._busy_timeout = busy_timeout
         self._lock = threading.RLock()
         self._conn = self._open()
@@ -220,13 +221,18 @@ class Store:
     @property
     def notice(self) -> str | None:
         """Something the user should know about the cache file, or None: a damaged file that
-        was moved aside (and where it went)."""
-        if self.moved_aside is None:
-            return None
-        return (
-            f"The cache file was damaged, so it was moved aside to {self.moved_aside} and a"
-            " fresh cache was started."
-        )
+        was moved aside (and where it went), or a cache that can only be read."""
+        if self.moved_aside is not None:
+            return (
+                f"The cache file was damaged, so it was moved aside to {self.moved_aside} and a"
+                " fresh cache was started."
+            )
+        if self.read_only:
+            return (
+                f"The cache {self.path} is read-only: its posts can be read, but nothing new"
+                " can be saved."
+            )
+        return None
 
     # -- opening -------------------------------------------------------------------------
 
@@ -243,8 +249,47 @@ class Store:
         except sqlite3.DatabaseError as error:
             if _code(error) in _DAMAGED or type(error) is sqlite3.DatabaseError:
                 return self._move_aside_and_reconnect(error)
-            # locked, read-only, missing permissions
+            if _code(error) in _NOT_WRITABLE:
+                conn = self._connect_read_only()
+                if conn is not None:
+                    self.read_only = True
+                    return conn
+            # locked, missing permissions
             raise CacheError(f"The cache {self.path} cannot be opened: {error}.") from error
+
+    def _connect_read_only(self) -> sqlite3.Connection | None:
+        """A cache on a read-only disk or in a read-only folder, opened to be read; None if
+        that is impossible too. (SQLite needs to create the ``-shm`` file to read a WAL
+        database, unless told the file is immutable, which is true when no log is pending.)"""
+        if str(self.path) == ":memory:" or not self.path.is_file():
+            return None
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        wal = self.path.with_name(self.path.name + "-wal")
+        candidates = [uri]
+        if not wal.exists() or wal.stat().st_size == 0:
+            candidates.append(uri + "&immutable=1")
+        for candidate in candidates:
+            try:
+                conn = sqlite3.connect(
+                    candidate,
+                    uri=True,
+                    timeout=self._busy_timeout,
+                    check_same_thread=False,
+                    isolation_level=None,
+                )
+            except sqlite3.Error:
+                continue
+            try:
+                if self._check_version(conn) == SCHEMA_VERSION:  # an older one needs writing
+                    conn.execute("SELECT count(*) FROM posts").fetchone()
+                    return conn
+            except sqlite3.Error:
+                pass
+            except BaseException:
+                conn.close()
+                raise
+            conn.close()
+        return None
 
     def _refuse_newer(self) -> None:
         """Check the schema version without writing anything: from the file's header, or
