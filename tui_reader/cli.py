@@ -7,6 +7,8 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -235,10 +237,15 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _convert_pending(store: Store) -> None:
-    """Make the Markdown of posts fetched without it, so export and search see them."""
+    """Make the Markdown of posts fetched without it, so export and search see them.
+
+    A cache that cannot be written (read-only, full) is left as it is: reading goes on.
+    """
+    from .core.errors import CacheError
     from .core.markdown_backfill import convert_pending
 
-    convert_pending(store)
+    with suppress(CacheError):
+        convert_pending(store)
 
 
 def _fetch_all(args: argparse.Namespace) -> int:
@@ -312,9 +319,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .core.export import jsonl_lines, markdown_document
 
     tag = validate_tag(args.tag)
+    from .core.markdown_backfill import needs_markdown, to_markdown
+
     with _open_store() as store:
         _convert_pending(store)
-        posts = list(store.posts(tag))
+        posts = [
+            replace(post, markdown=to_markdown(post.html, post.url))
+            if needs_markdown(post)  # the cache could not be written: convert for this export
+            else post
+            for post in store.posts(tag)
+        ]
     if not posts:
         print(
             f"tui-reader: no cached posts tagged '{tag}'. Fetch them with: tui-reader fetch {tag}",

@@ -280,6 +280,7 @@ class Store:
             except sqlite3.Error:
                 continue
             try:
+                searchtext.register(conn)  # so a write fails as read-only, not on a trigger
                 if self._check_version(conn) == SCHEMA_VERSION:  # an older one needs writing
                     conn.execute("SELECT count(*) FROM posts").fetchone()
                     return conn
