@@ -292,6 +292,7 @@ print("ready", flush=True)
 while True:
     version += 1
     store.merge("killed", [post(n, version) for n in range(200)])
+    print("committed", flush=True)
 """
 
 
@@ -327,6 +328,8 @@ def test_killed_mid_write_leaves_nothing_half_written(tmp_path: Path) -> None:
         try:
             assert writer.stdout is not None
             assert writer.stdout.readline() == b"ready\n"
+            if round_number == 0:  # on a slow machine, make sure something is committed
+                assert writer.stdout.readline() == b"committed\n"
             time.sleep(rng.uniform(0.05, 0.8))
         finally:
             writer.send_signal(signal.SIGKILL)
