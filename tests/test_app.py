@@ -338,7 +338,7 @@ async def test_markup_in_titles_is_shown_literally_and_is_inert() -> None:
     app = make_app(seeded_store([post]))
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
-        assert "[bold]x[/bold] and [@click" in list_text(app)
+        assert "[bold]x[/bold] and [@cli" in list_text(app)
         assert screen_of(app).post_list.rows[1] == post.summary
         await pilot.click(PostList, offset=(40, 1))
         await pilot.click(PostList, offset=(40, 1))

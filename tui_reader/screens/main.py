@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -104,6 +105,7 @@ class TagLoaded(Message):
     info: TagInfo | None
     cursor: str | None
     record: bool
+    since: datetime | None = None
 
 
 @dataclass
@@ -152,6 +154,11 @@ def empty_message(status: Status) -> Content:
     )
 
 
+_POST_ACTIONS = frozenset(
+    {"next_post", "previous_post", "open_in_browser", "switch_pane", "toggle_read"}
+)
+
+
 class MainScreen(Screen[None]):
     """The tag's posts beside the reading pane."""
 
@@ -191,6 +198,14 @@ class MainScreen(Screen[None]):
             "Open in browser",
             tooltip="Open the post on the web (http/https only)",
             id="main.browser",
+        ),
+        Binding(
+            "m",
+            "toggle_read",
+            "Read/unread",
+            show=False,
+            tooltip="Mark the post read or unread (opening a post marks it read)",
+            id="main.toggle-read",
         ),
         Binding(
             "r",
@@ -305,6 +320,11 @@ class MainScreen(Screen[None]):
         self._config_path = config_path
         self._opening: tuple[str | None, bool] = (None, True)
         self._archive_stop: threading.Event | None = None
+        self._read: set[str] = set()
+        self._new_since: datetime | None = None
+        self._read_lock = threading.Lock()
+        self._read_writes = 0
+        self._read_written: dict[str, int] = {}
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -340,6 +360,8 @@ class MainScreen(Screen[None]):
         try:
             posts = self._store.list_posts(self._tag)
             info = self._store.tag_info(self._tag)
+            self._read = self._store.read_ids()
+            self._new_since = self._store.visit_tag(self._tag, when=self._clock())
         except ReaderError as error:
             posts, info = [], None
             self._set_status(replace(self._status, error=error.message))
@@ -386,6 +408,7 @@ class MainScreen(Screen[None]):
 
     def _show_posts(self, posts: Sequence[PostSummary], *, cursor: str | None = None) -> None:
         post_list = self.post_list
+        post_list.set_read_state(self._read, self._new_since)
         post_list.set_posts(posts)
         if cursor is not None:
             post_list.select_post(cursor)
@@ -518,17 +541,22 @@ class MainScreen(Screen[None]):
 
     def _load_tag(self, tag: str, cursor: str | None, record: bool) -> None:
         """Thread worker: read a tag's posts from the cache (a refresh may hold the database)."""
+        since: datetime | None = None
         try:
             posts, info = self._store.list_posts(tag), self._store.tag_info(tag)
+            if posts or info is not None:
+                since = self._store.visit_tag(tag, when=self._clock())
         except ReaderError:
             posts, info = [], None
         if not get_current_worker().is_cancelled:
-            self.post_message(TagLoaded(tag, posts, info, cursor, record))
+            self.post_message(TagLoaded(tag, posts, info, cursor, record, since))
 
     @on(TagLoaded)
     def _tag_loaded(self, event: TagLoaded) -> None:
         if event.posts or event.info is not None:
-            self._enter_tag(event.tag, event.posts, event.info, event.cursor, event.record)
+            self._enter_tag(
+                event.tag, event.posts, event.info, event.cursor, event.record, since=event.since
+            )
         elif self._offline_mode:
             reason = "the demo has no such tag" if self._status.demo else "the reader is offline"
             self.notify(
@@ -556,9 +584,12 @@ class MainScreen(Screen[None]):
         record: bool,
         *,
         fresh: bool = False,
+        since: datetime | None = None,
     ) -> None:
-        """Show ``tag``'s posts (from the cache, or just fetched when ``fresh``)."""
+        """Show ``tag``'s posts (from the cache, or just fetched when ``fresh``); ``since``
+        is the previous visit to it."""
         self.workers.cancel_group(self, "refresh")
+        self._new_since = since
         if record:
             self._history.visit(tag)
         self._tag = tag
@@ -584,6 +615,7 @@ class MainScreen(Screen[None]):
         if not event.posts:
             self.notify(f"The site has no posts tagged “{event.tag}”.", markup=False)
             return
+        self._write_state(partial(self._store.visit_tag, event.tag, when=self._clock()))
         self._enter_tag(event.tag, event.posts, event.info, cursor, record, fresh=True)
 
     def _open_failed(self, event: RefreshFailed) -> None:
@@ -729,6 +761,60 @@ class MainScreen(Screen[None]):
             return
         self._shown = post
         self.reading_pane.show_post(post)
+        if post is not None and post.id not in self._read:
+            self._set_read(post.id, True)
+
+    # -- read state -----------------------------------------------------------------------
+
+    @property
+    def read_ids(self) -> set[str]:
+        """The posts marked read, in every tag."""
+        return self._read
+
+    def _set_read(self, post_id: str, read: bool) -> None:
+        """Mark a post read or unread: at once on screen, in the cache off the UI thread."""
+        self.post_list.mark(post_id, read)  # before the shared set changes: it counts
+        if read:
+            self._read.add(post_id)
+        else:
+            self._read.discard(post_id)
+        self._read_writes += 1
+        self._write_state(partial(self._save_read, self._read_writes, post_id, read))
+
+    def _save_read(self, sequence: int, post_id: str, read: bool) -> None:
+        """Thread: save a read mark unless a later one for the same post got there first."""
+        with self._read_lock:
+            if self._read_written.get(post_id, 0) > sequence:
+                return
+            self._read_written[post_id] = sequence
+            self._store.set_read(post_id, read, when=self._clock())
+
+    def _write_state(self, write: Callable[[], object]) -> None:
+        """Run a small write to the cache in a thread (a refresh may hold the database)."""
+        self.run_worker(
+            write,
+            thread=True,
+            exit_on_error=False,
+            group="reader-state",
+            description="Save the reading state",
+        )
+
+    def _current_summary(self) -> PostSummary | None:
+        """The post the keys act on: the one open in the pane when it has focus, else the
+        highlighted one."""
+        in_pane = self.focused is not self.post_list and self._shown is not None
+        if in_pane and self._shown is not None:
+            return self._shown.summary
+        return self.post_list.highlighted_post
+
+    def action_toggle_read(self) -> None:
+        """Mark the post read or unread."""
+        summary = self._current_summary()
+        if summary is None:
+            return
+        read = summary.id not in self._read
+        self._set_read(summary.id, read)
+        self.notify(f"Marked {'read' if read else 'unread'}: {summary.title}", markup=False)
 
     @on(ReadingPane.TagChosen)
     def _post_tag_chosen(self, event: ReadingPane.TagChosen) -> None:
@@ -741,7 +827,7 @@ class MainScreen(Screen[None]):
         """Hide "Back to list" while the list has focus; dim post actions with no post."""
         if action == "focus_list":
             return self.focused is not self.post_list
-        if action in ("next_post", "previous_post", "open_in_browser", "switch_pane"):
+        if action in _POST_ACTIONS:
             return True if self.post_list.posts else None
         if action == "choose_post_tag":
             return True if self._shown is not None and self._shown.tags else None
@@ -772,10 +858,7 @@ class MainScreen(Screen[None]):
 
     def action_open_in_browser(self) -> None:
         """Open the post on the web; only http(s) addresses are ever opened."""
-        in_pane = self.focused is not self.post_list and self._shown is not None
-        summary = (
-            self._shown.summary if in_pane and self._shown else self.post_list.highlighted_post
-        )
+        summary = self._current_summary()
         if summary is None:
             self.notify("No post selected.", severity="warning", markup=False)
             return

@@ -1,0 +1,154 @@
+"""Reading like a native: read state shared across tags and restarts, unread counts, the
+"new since your last visit" marker."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from tests.app_support import FETCHED, NOW, TAG, make_app, settle
+from tests.test_app_tags import main_of, store_with_tags, tagged_posts
+from tui_reader.app import ReaderApp
+from tui_reader.core.store import Store
+from tui_reader.screens.tag_switcher import TagSwitcher
+from tui_reader.widgets.post_list import NEW_MARK, UNREAD_MARK, PostList, YearRow
+
+SIZE = (120, 36)
+
+
+def list_lines(app: ReaderApp) -> list[str]:
+    post_list = main_of(app).post_list
+    return [post_list.render_line(y).text for y in range(post_list.size.height)]
+
+
+def row_text(post_list: PostList, post_id: str) -> str:
+    row = post_list.row_of(post_id)
+    assert row is not None
+    return post_list.render_line(row - post_list.scroll_offset.y).text
+
+
+def file_store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "cache.sqlite3")
+    posts = tagged_posts()
+    store.merge(TAG, posts, fetched_at=FETCHED)
+    store.merge("llms", [p for p in posts if "llms" in p.tags], fetched_at=FETCHED)
+    return store
+
+
+def test_store_read_state_is_per_post_across_tags(tmp_path: Path) -> None:
+    with file_store(tmp_path) as store:
+        first = store.list_posts("llms")[0]
+        assert store.unread_count("llms") == 6
+        store.mark_read(first.id)
+        assert store.is_read(first.id)
+        assert store.unread_count("llms") == 5
+        assert store.unread_count(TAG) == 11  # the same post, read under another tag
+        assert sum(store.unread_by_year(TAG).values()) == 11
+        infos = {info.tag: info for info in store.known_tags()}
+        assert infos["llms"].unread == 5 and infos["ai"].unread == 11
+        store.set_read(first.id, False)
+        assert not store.is_read(first.id)
+        assert store.read_ids() == set()
+    with Store(tmp_path / "cache.sqlite3") as again:
+        assert again.unread_count("llms") == 6
+
+
+def test_store_remembers_visits(tmp_path: Path) -> None:
+    with Store(tmp_path / "c.sqlite3") as store:
+        assert store.visit_tag("llms", when=NOW) is None
+        assert store.visit_tag("llms", when=NOW + timedelta(hours=1)) == NOW
+        assert store.last_visit("llms") == NOW + timedelta(hours=1)
+
+
+async def test_opening_a_post_marks_it_read_under_every_tag_and_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    store = file_store(tmp_path)
+    first = store.list_posts(TAG)[0]  # post 0: also tagged llms
+    second = store.list_posts(TAG)[1]
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_of(app)
+        assert screen.post_list.is_read(first.id)  # shown once the cursor rested
+        assert not screen.post_list.is_read(second.id)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert screen.post_list.is_read(second.id)
+        screen.switch_tag("llms")
+        await settle(pilot)
+        assert screen.tag == "llms"
+        assert screen.post_list.is_read(first.id)
+        assert row_text(screen.post_list, first.id).startswith("  ")
+    store.close()
+    with Store(tmp_path / "cache.sqlite3") as reopened:
+        assert {first.id, second.id} <= reopened.read_ids()
+        again = make_app(reopened, tag="ai")
+        async with again.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            post_list = main_of(again).post_list
+            assert post_list.is_read(second.id)
+            assert not row_text(post_list, second.id).startswith(UNREAD_MARK)
+
+
+async def test_m_toggles_read_and_year_headings_count_unread() -> None:
+    store = store_with_tags()
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        post_list = main_of(app).post_list
+        first = post_list.posts[0]
+        year = first.published.year
+        total = sum(1 for p in post_list.posts if p.published.year == year)
+        heading = next(r for r in post_list.rows if isinstance(r, YearRow) and r.year == year)
+        assert post_list.is_read(first.id)
+        assert post_list.unread_in(year) == total - 1
+        assert f"{heading.label} · {total - 1} unread" in "\n".join(list_lines(app))
+        await pilot.press("m")
+        await settle(pilot)
+        assert not post_list.is_read(first.id)
+        assert not store.is_read(first.id)
+        assert row_text(post_list, first.id).startswith(UNREAD_MARK)
+        assert f"{heading.label} · {total} unread" in "\n".join(list_lines(app))
+        await pilot.press("m")
+        await settle(pilot)
+        assert post_list.is_read(first.id) and store.is_read(first.id)
+        assert post_list.unread_count == len(post_list.posts) - 1
+
+
+async def test_switcher_shows_unread_counts() -> None:
+    app = make_app(store_with_tags())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        switcher = app.screen
+        assert isinstance(switcher, TagSwitcher)
+        assert "12 posts cached · 11 unread" in str(
+            switcher.options.get_option(f"tag:{TAG}").prompt
+        )
+
+
+async def test_posts_that_arrived_since_the_last_visit_are_marked_new(tmp_path: Path) -> None:
+    store = file_store(tmp_path)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:  # the first visit: nothing is "new"
+        await settle(pilot)
+        assert NEW_MARK not in "\n".join(list_lines(app))
+    later = NOW + timedelta(hours=2)
+    url = "https://simonwillison.net/2026/Feb/27/newcomer/"
+    newcomer = replace(
+        tagged_posts()[1], id=url, url=url, title="A newcomer", published=NOW - timedelta(days=2)
+    )
+    store.merge(TAG, [newcomer], fetched_at=later)
+    again = make_app(store)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        post_list = main_of(again).post_list
+        assert post_list.posts[1].id == newcomer.id  # the newest post is shown, so read
+        assert post_list.is_new(post_list.posts[1])
+        assert not post_list.is_new(post_list.posts[0])
+        assert row_text(post_list, newcomer.id).startswith(NEW_MARK)
+        assert row_text(post_list, post_list.posts[2].id).startswith(UNREAD_MARK)
+    store.close()
