@@ -7,9 +7,12 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from textual.widgets import Static
+
 from tests.app_support import FETCHED, NOW, TAG, make_app, settle
 from tests.test_app_tags import main_of, store_with_tags, tagged_posts
 from tui_reader.app import ReaderApp
+from tui_reader.core.models import Kind
 from tui_reader.core.store import Store
 from tui_reader.screens.tag_switcher import TagSwitcher
 from tui_reader.widgets.post_list import NEW_MARK, UNREAD_MARK, PostList, YearRow
@@ -152,3 +155,59 @@ async def test_posts_that_arrived_since_the_last_visit_are_marked_new(tmp_path: 
         assert row_text(post_list, newcomer.id).startswith(NEW_MARK)
         assert row_text(post_list, post_list.posts[2].id).startswith(UNREAD_MARK)
     store.close()
+
+
+# -- the kind filter ---------------------------------------------------------------------------
+
+
+async def test_f_cycles_the_kind_filter_shown_in_the_title() -> None:
+    app = make_app(store_with_tags())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_of(app)
+
+        def title() -> str:
+            return str(screen.query_one("#list-pane").border_title)
+
+        assert title() == f"12 posts tagged “{TAG}”"
+        expected = [
+            (Kind.ENTRY, "entries"),
+            (Kind.LINK, "links"),
+            (Kind.QUOTATION, "quotations"),
+            (Kind.NOTE, "notes"),
+        ]
+        for kind, noun in expected:
+            await pilot.press("f")
+            await settle(pilot)
+            assert screen.kind_filter is kind
+            assert title() == f"2 {noun} tagged “{TAG}”"
+            assert {post.kind for post in screen.post_list.posts} == {kind}
+            shown = screen.reading_pane.post_id
+            assert shown in {post.id for post in screen.post_list.posts}
+        await pilot.press("f")
+        await settle(pilot)
+        assert screen.kind_filter is None
+        assert title() == f"12 posts tagged “{TAG}”"
+        await pilot.press("f", "f", "f")  # quotations, kept while switching tags
+        screen.switch_tag("llms")
+        await settle(pilot)
+        assert title() == "2 quotations tagged “llms”"
+
+
+async def test_a_kind_with_no_posts_says_so() -> None:
+    posts = [replace(p, kind=Kind.ENTRY) for p in tagged_posts()]
+    store = Store(":memory:")
+    store.merge(TAG, posts, fetched_at=FETCHED)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "f")
+        await settle(pilot)
+        screen = main_of(app)
+        assert screen.has_class("-empty")
+        message = str(screen.query_one("#empty", Static).render())
+        assert "No links tagged" in message and "Press f" in message
+        await pilot.press("f", "f", "f")
+        await settle(pilot)
+        assert not screen.has_class("-empty")
+        assert len(screen.post_list.posts) == 12

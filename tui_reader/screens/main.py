@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..background import in_daemon_thread
 from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
 from ..core.history import TagHistory
-from ..core.models import MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
+from ..core.models import Kind, MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
 from ..core.reader_state import ReaderState, save_state
 from ..core.search import SearchHit
 from ..core.settings import MAX_PINS, Settings, toggle_pin
@@ -116,12 +116,28 @@ class PostLoaded(Message):
     post: Post | None
 
 
-def posts_title(count: int, tag: str) -> Content:
+KIND_FILTERS: tuple[Kind | None, ...] = (None, Kind.ENTRY, Kind.LINK, Kind.QUOTATION, Kind.NOTE)
+"""What ``f`` cycles through: every kind, then entries, links, quotations and notes."""
+
+_KIND_NOUNS = {
+    None: ("post", "posts"),
+    Kind.ENTRY: ("entry", "entries"),
+    Kind.LINK: ("link", "links"),
+    Kind.QUOTATION: ("quotation", "quotations"),
+    Kind.NOTE: ("note", "notes"),
+    Kind.BEAT: ("beat", "beats"),
+    Kind.CHAPTER: ("chapter", "chapters"),
+}
+
+
+def posts_title(count: int, tag: str, kind: Kind | None = None) -> Content:
     """The list pane's title, like the site's tag page: ``12 posts tagged “llms”``.
 
-    A combination reads ``3 posts tagged “ai” and “copyright”`` (posts carrying all of them).
+    A combination reads ``3 posts tagged “ai” and “copyright”`` (posts carrying all of them);
+    with a kind filter, ``5 links tagged “llms”``.
     """
-    noun = "post" if count == 1 else "posts"
+    singular, plural = _KIND_NOUNS[kind]
+    noun = singular if count == 1 else plural
     names = [f"“{part}”" for part in split_tag(tag)]
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return Content(f"{count:,} {noun} tagged {joined}")
@@ -206,6 +222,14 @@ class MainScreen(Screen[None]):
             show=False,
             tooltip="Mark the post read or unread (opening a post marks it read)",
             id="main.toggle-read",
+        ),
+        Binding(
+            "f",
+            "cycle_kind",
+            "Kinds",
+            show=False,
+            tooltip="Show only one kind: all → entries → links → quotations → notes → all",
+            id="main.kind-filter",
         ),
         Binding(
             "r",
@@ -321,6 +345,8 @@ class MainScreen(Screen[None]):
         self._opening: tuple[str | None, bool] = (None, True)
         self._archive_stop: threading.Event | None = None
         self._read: set[str] = set()
+        self._all_posts: tuple[PostSummary, ...] = ()
+        self._kind: Kind | None = None
         self._new_since: datetime | None = None
         self._read_lock = threading.Lock()
         self._read_writes = 0
@@ -404,20 +430,51 @@ class MainScreen(Screen[None]):
         self._status = status
         self.query_one(StatusBar).status = self._status
         if not self.post_list.posts:
-            self.query_one("#empty", Static).update(empty_message(self._status))
+            self.query_one("#empty", Static).update(self._empty_message())
+
+    def _empty_message(self) -> Content:
+        if self._all_posts and self._kind is not None:
+            noun = _KIND_NOUNS[self._kind][1]
+            return Content.assemble(
+                (f"No {noun} tagged “{self._tag}” in the cache.\n\n", "bold"),
+                "Press f to show another kind of post.",
+            )
+        return empty_message(self._status)
+
+    @property
+    def kind_filter(self) -> Kind | None:
+        """The only kind of post listed (None: every kind)."""
+        return self._kind
 
     def _show_posts(self, posts: Sequence[PostSummary], *, cursor: str | None = None) -> None:
+        self._all_posts = tuple(posts)
+        self._show_filtered(cursor)
+
+    def _show_filtered(self, cursor: str | None = None) -> None:
+        kind = self._kind
+        posts = (
+            self._all_posts
+            if kind is None
+            else tuple(post for post in self._all_posts if post.kind is kind)
+        )
         post_list = self.post_list
         post_list.set_read_state(self._read, self._new_since)
         post_list.set_posts(posts)
         if cursor is not None:
             post_list.select_post(cursor)
-        self.query_one("#list-pane").border_title = posts_title(len(posts), self._tag)
+        self.query_one("#list-pane").border_title = posts_title(len(posts), self._tag, kind)
         self.set_class(not posts, "-empty")
         if not posts:
-            self.query_one("#empty", Static).update(empty_message(self._status))
+            self.query_one("#empty", Static).update(self._empty_message())
             self._wanted_id = None
             self._show(None)
+
+    def action_cycle_kind(self) -> None:
+        """List only the next kind of post (all → entries → links → quotations → notes)."""
+        index = KIND_FILTERS.index(self._kind) if self._kind in KIND_FILTERS else 0
+        self._kind = KIND_FILTERS[(index + 1) % len(KIND_FILTERS)]
+        highlighted = self.post_list.highlighted_post
+        self._show_filtered(highlighted.id if highlighted else None)
 
     # -- refreshing -----------------------------------------------------------------------
 
