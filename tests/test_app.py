@@ -109,9 +109,9 @@ async def test_holding_j_renders_only_the_post_the_cursor_stops_on(
     shown: list[str | None] = []
     original = ReadingPane.show_post
 
-    def recording(self: ReadingPane, post: object) -> None:
+    def recording(self: ReadingPane, post: object, *, line: int = 0) -> None:
         shown.append(getattr(post, "id", None))
-        original(self, post)  # type: ignore[arg-type]
+        original(self, post, line=line)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ReadingPane, "show_post", recording)
     store = seeded_store()

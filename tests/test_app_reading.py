@@ -12,7 +12,8 @@ from textual.widgets import Static
 from tests.app_support import FETCHED, NOW, TAG, make_app, settle
 from tests.test_app_tags import main_of, store_with_tags, tagged_posts
 from tui_reader.app import ReaderApp
-from tui_reader.core.models import Kind
+from tui_reader.core.models import Kind, Post
+from tui_reader.core.reader_state import load_state
 from tui_reader.core.store import Store
 from tui_reader.screens.tag_switcher import TagSwitcher
 from tui_reader.widgets.post_list import NEW_MARK, UNREAD_MARK, PostList, YearRow
@@ -211,3 +212,70 @@ async def test_a_kind_with_no_posts_says_so() -> None:
         await settle(pilot)
         assert not screen.has_class("-empty")
         assert len(screen.post_list.posts) == 12
+
+
+# -- remembered position and theme -------------------------------------------------------------
+
+
+def long_posts() -> list[Post]:
+    """Three posts, the second one long enough to scroll a lot."""
+    posts = tagged_posts()[:3]
+    body = "\n\n".join(f"Paragraph {i} about the harbour lanterns." for i in range(300))
+    posts[1] = replace(posts[1], markdown=body, html=f"<p>{body}</p>")
+    return posts
+
+
+async def test_the_scroll_position_of_a_post_is_remembered_across_restarts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cache.sqlite3"
+    with Store(path) as store:
+        store.merge(TAG, long_posts(), fetched_at=FETCHED)
+        long_id = store.list_posts(TAG)[1].id
+        app = make_app(store)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("j", "enter")
+            await settle(pilot)
+            pane = main_of(app).reading_pane
+            assert pane.post_id == long_id
+            await pilot.press("space", "space", "space")
+            await settle(pilot)
+            line = round(pane.scroll_offset.y)
+            assert line > 40
+            await pilot.press("n")  # another post, then back: where it was left
+            await settle(pilot)
+            assert pane.post_id != long_id
+            assert round(pane.scroll_offset.y) == 0
+            await pilot.press("p")
+            await settle(pilot)
+            assert pane.post_id == long_id
+            assert round(pane.scroll_offset.y) == line
+            await pilot.press("space")
+            await settle(pilot)
+            line = round(pane.scroll_offset.y)
+        assert store.position(long_id) == line  # saved when the app closed
+    with Store(path) as store:
+        again = make_app(store)
+        async with again.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot)
+            pane = main_of(again).reading_pane
+            assert pane.post_id == long_id
+            assert round(pane.scroll_offset.y) == line
+
+
+async def test_the_theme_is_remembered(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    app = make_app(store_with_tags(), state_path=state)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme != "nord"
+        app.theme = "nord"
+        await settle(pilot)
+    assert load_state(state).theme == "nord"
+    again = make_app(store_with_tags(), state_path=state)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert again.theme == "nord"

@@ -7,6 +7,7 @@ and posts the result back as a message; moving the cursor shows a post only afte
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -114,6 +115,7 @@ class PostLoaded(Message):
 
     post_id: str
     post: Post | None
+    line: int = 0
 
 
 KIND_FILTERS: tuple[Kind | None, ...] = (None, Kind.ENTRY, Kind.LINK, Kind.QUOTATION, Kind.NOTE)
@@ -351,6 +353,8 @@ class MainScreen(Screen[None]):
         self._read_lock = threading.Lock()
         self._read_writes = 0
         self._read_written: dict[str, int] = {}
+        self._positions: dict[str, int] = {}
+        self._pane: ReadingPane | None = None  # kept: on unmount it can no longer be queried
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -383,6 +387,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Paint from the cache at once, then refresh in the background."""
+        self._pane = self.reading_pane
         try:
             posts = self._store.list_posts(self._tag)
             info = self._store.tag_info(self._tag)
@@ -404,6 +409,7 @@ class MainScreen(Screen[None]):
         """Save the tag and the cursors for the next start; stop an archive download."""
         if self._archive_stop is not None:
             self._archive_stop.set()
+        self._remember_position(now=True)
         self._save_state()
 
     @property
@@ -794,8 +800,10 @@ class MainScreen(Screen[None]):
         its Markdown first if the refresh that fetched it left that for later."""
         from ..core.markdown_backfill import ensure_markdown, needs_markdown
 
+        line = 0
         try:
             post = self._store.get_post(post_id)
+            line = self._store.position(post_id)
         except ReaderError:
             post = None
         if post is not None and needs_markdown(post):
@@ -806,20 +814,39 @@ class MainScreen(Screen[None]):
 
                 post = replace(post, markdown=to_markdown(post.html, post.url))
         if not get_current_worker().is_cancelled:
-            self.post_message(PostLoaded(post_id, post))
+            self.post_message(PostLoaded(post_id, post, line))
 
     @on(PostLoaded)
     def _post_loaded(self, event: PostLoaded) -> None:
         if event.post_id == self._wanted_id:
-            self._show(event.post)
+            if event.post is not None:
+                self._positions[event.post_id] = event.line
+            self._show(event.post, line=event.line)
 
-    def _show(self, post: Post | None) -> None:
+    def _show(self, post: Post | None, *, line: int = 0) -> None:
         if post is self._shown:
             return
+        self._remember_position()
         self._shown = post
-        self.reading_pane.show_post(post)
+        self.reading_pane.show_post(post, line=line)
         if post is not None and post.id not in self._read:
             self._set_read(post.id, True)
+
+    def _remember_position(self, *, now: bool = False) -> None:
+        """Save how far the shown post was read (off the UI thread unless ``now``)."""
+        post, pane = self._shown, self._pane
+        if post is None or pane is None or post.id != pane.post_id:
+            return
+        line = pane.position
+        if self._positions.get(post.id, 0) == line:
+            return
+        self._positions[post.id] = line
+        save = partial(self._store.set_position, post.id, line, when=self._clock())
+        if now:
+            with contextlib.suppress(ReaderError):
+                save()
+        else:
+            self._write_state(save)
 
     # -- read state -----------------------------------------------------------------------
 

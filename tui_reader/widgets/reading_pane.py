@@ -214,6 +214,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._cache: LRUCache[_CacheKey, tuple[Line, ...]] = LRUCache(self.CACHE_SIZE)
         self._strips: LRUCache[tuple[int, Style, int], Strip] = LRUCache(256)
         self._tag_index: int | None = None
+        self._restore_line = 0
 
     @property
     def post_id(self) -> str | None:
@@ -319,8 +320,9 @@ class ReadingPane(ScrollView, can_focus=True):
             event.stop()
             self.post_message(self.TagChosen(tag, self._post.id))
 
-    def show_post(self, post: Post | None) -> None:
-        """Show ``post`` (``None``: a placeholder), superseding anything still rendering.
+    def show_post(self, post: Post | None, *, line: int = 0) -> None:
+        """Show ``post`` (``None``: a placeholder), superseding anything still rendering,
+        scrolled to ``line`` once that much of it is rendered.
 
         Showing the post already shown (an equal ``Post``) changes nothing, not even the
         scroll position.
@@ -329,7 +331,26 @@ class ReadingPane(ScrollView, can_focus=True):
             return
         self._post = post
         self._tag_index = None
+        self._restore_line = max(0, line) if post is not None else 0
         self._layout(new_post=True)
+        key = self._key
+        self._restore_position(complete=key is not None and key in self._cache)
+
+    @property
+    def position(self) -> int:
+        """The line at the top of the pane (what is remembered of a post)."""
+        if self._restore_line:  # not scrolled there yet: still the place to come back to
+            return self._restore_line
+        return round(self.scroll_offset.y)
+
+    def _restore_position(self, *, complete: bool) -> None:
+        """Scroll to the remembered line once enough of the body is there."""
+        line = self._restore_line
+        if not line or self._post is None:
+            return
+        if complete or self.line_count >= line + self.size.height:
+            self._restore_line = 0
+            self.scroll_to(y=line, animate=False, immediate=True, force=True)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -486,6 +507,7 @@ class ReadingPane(ScrollView, can_focus=True):
             )
         self._update_size()
         self.refresh()
+        self._restore_position(complete=message.complete)
         if message.complete:
             if len(self._body) <= self.CACHE_MAX_LINES:
                 self._cache[self._key] = tuple(self._body)
