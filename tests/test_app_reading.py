@@ -279,3 +279,14 @@ async def test_the_theme_is_remembered(tmp_path: Path) -> None:
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert again.theme == "nord"
+
+
+async def test_y_copies_the_post_url() -> None:
+    app = make_app(store_with_tags())
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "y")
+        await settle(pilot)
+        url = main_of(app).post_list.posts[1].url
+        assert app.clipboard == url
+        assert any(url in n.message for n in app._notifications)

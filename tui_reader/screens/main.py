@@ -173,7 +173,7 @@ def empty_message(status: Status) -> Content:
 
 
 _POST_ACTIONS = frozenset(
-    {"next_post", "previous_post", "open_in_browser", "switch_pane", "toggle_read"}
+    {"next_post", "previous_post", "open_in_browser", "switch_pane", "toggle_read", "copy_url"}
 )
 
 
@@ -224,6 +224,14 @@ class MainScreen(Screen[None]):
             show=False,
             tooltip="Mark the post read or unread (opening a post marks it read)",
             id="main.toggle-read",
+        ),
+        Binding(
+            "y",
+            "copy_url",
+            "Copy URL",
+            show=False,
+            tooltip="Copy the post's address (works over SSH too: OSC 52)",
+            id="main.copy-url",
         ),
         Binding(
             "f",
@@ -955,6 +963,14 @@ class MainScreen(Screen[None]):
             return
         self.app.open_url(summary.url)
         self.notify(f"Opening {summary.url}", markup=False)
+
+    def action_copy_url(self) -> None:
+        """Copy the post's address to the clipboard (OSC 52: works over SSH)."""
+        summary = self._current_summary()
+        if summary is None:
+            return
+        self.app.copy_to_clipboard(summary.url)
+        self.notify(f"Copied {summary.url}", title="Copied", markup=False)
 
     def action_refresh_feed(self) -> None:
         """Fetch the tag again (not in --offline or demo mode)."""
