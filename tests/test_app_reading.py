@@ -7,12 +7,15 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
-from tests.app_support import FETCHED, NOW, TAG, make_app, settle
+from tests.app_support import FETCHED, NOW, TAG, make_app, make_post, settle
 from tests.test_app_tags import main_of, store_with_tags, tagged_posts
 from tui_reader.app import ReaderApp
+from tui_reader.core.convert import html_to_markdown
 from tui_reader.core.models import Kind, Post
+from tui_reader.core.postlinks import Link, Target, beat_label, classify, linked_page, post_links
 from tui_reader.core.reader_state import load_state
 from tui_reader.core.store import Store
 from tui_reader.screens.tag_switcher import TagSwitcher
@@ -290,3 +293,99 @@ async def test_y_copies_the_post_url() -> None:
         url = main_of(app).post_list.posts[1].url
         assert app.clipboard == url
         assert any(url in n.message for n in app._notifications)
+
+
+# -- kinds of post -----------------------------------------------------------------------------
+
+LINK_TARGET = "https://example.com/a-linked-article"
+
+
+def kind_posts() -> list[Post]:
+    """A link post, a quotation, a TIL beat, a note and a guide chapter, newest first."""
+    bodies = [
+        (
+            Kind.LINK,
+            "The lighthouse keepers",
+            f'<p><strong><a href="{LINK_TARGET}">The lighthouse keepers</a></strong></p>\n'
+            "Commentary on the linked page: it describes a lighthouse run by volunteers.</p>\n"
+            '<p>See <a href="/2026/Jan/19/post-2/">an earlier post</a> and the '
+            '<a href="https://simonwillison.net/tags/llms/">llms tag</a>.</p>\n'
+            '<p><small></small>Via <a href="https://news.ycombinator.com/item?id=1">'
+            "Hacker News</a></small></p>",
+        ),
+        (
+            Kind.QUOTATION,
+            "Quoting A. Person",
+            '<blockquote cite="https://example.com/post"><p>Some quoted words about tides.</p>'
+            '</blockquote>\n<p class="cite">&mdash; <a href="https://example.com/post">'
+            "A. Person</a>, on a topic</p>",
+        ),
+        (
+            Kind.BEAT,
+            "Counting lanterns",
+            '<p><strong>TIL:</strong> <a href="https://til.example.com/x">'
+            "Counting lanterns</a></p>",
+        ),
+        (Kind.NOTE, "Note on 5th February 2026", "<p>A short note about gulls.</p>"),
+        (
+            Kind.CHAPTER,
+            "Harbours",
+            '<p><em><a href="https://simonwillison.net/guides/sea/">Sea</a> &gt;</em></p>'
+            "<p>The chapter.</p>",
+        ),
+    ]
+    posts = []
+    for n, (kind, title, body) in enumerate(bodies):
+        post = make_post(n, NOW - timedelta(days=n + 1), title=title, kind=kind)
+        posts.append(replace(post, html=body, markdown=html_to_markdown(body, post.url)))
+    return posts
+
+
+def kinds_store() -> Store:
+    store = Store(":memory:")
+    store.merge(TAG, kind_posts(), fetched_at=FETCHED)
+    return store
+
+
+def test_a_link_posts_target_and_links() -> None:
+    link, quotation, beat, *_ = kind_posts()
+    target = linked_page(link)
+    assert target == Link("The lighthouse keepers", LINK_TARGET)
+    assert linked_page(quotation) is None
+    assert beat_label(beat) == "TIL"
+    urls = [item.url for item in post_links(link)]
+    assert urls[0] == LINK_TARGET
+    assert "https://simonwillison.net/2026/Jan/19/post-2/" in urls  # made absolute
+    assert classify(urls[1]) == (Target.POST, "https://simonwillison.net/2026/Jan/19/post-2/")
+    assert classify("https://simonwillison.net/tags/llms/") == (Target.TAG, "llms")
+    assert classify("https://example.com/x")[0] is Target.WEB
+    assert classify("javascript:alert(1)")[0] is Target.REFUSED
+
+
+async def test_each_kind_reads_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    app = make_app(kinds_store())
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = main_of(app).reading_pane
+        lines = pane.plain_text.splitlines()
+        assert lines[0] == "The lighthouse keepers"
+        assert lines[1] == LINK_TARGET
+        assert "link post" in lines[2] and "o opens the page" in lines[2]
+        await pilot.press("o")
+        await pilot.press("O")
+        assert opened == [LINK_TARGET, kind_posts()[0].url]
+        expected = [
+            ("quotation", "— A. Person (https://example.com/post), on a topic"),
+            ("beat: TIL", "Counting lanterns"),
+            ("note", "A short note about gulls."),
+            ("guide chapter", "The chapter."),
+        ]
+        for kind, text in expected:
+            await pilot.press("j")
+            await settle(pilot)
+            assert kind in pane.plain_text.splitlines()[1]
+            assert text in pane.plain_text
+        await pilot.press("o")  # not a link post: the post itself
+        assert opened[-1] == kind_posts()[-1].url

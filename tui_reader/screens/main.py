@@ -31,6 +31,7 @@ from ..background import in_daemon_thread
 from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
 from ..core.history import TagHistory
 from ..core.models import Kind, MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
+from ..core.postlinks import linked_page
 from ..core.reader_state import ReaderState, save_state
 from ..core.search import SearchHit
 from ..core.settings import MAX_PINS, Settings, toggle_pin
@@ -173,7 +174,15 @@ def empty_message(status: Status) -> Content:
 
 
 _POST_ACTIONS = frozenset(
-    {"next_post", "previous_post", "open_in_browser", "switch_pane", "toggle_read", "copy_url"}
+    {
+        "next_post",
+        "previous_post",
+        "open_in_browser",
+        "open_post_in_browser",
+        "switch_pane",
+        "toggle_read",
+        "copy_url",
+    }
 )
 
 
@@ -214,8 +223,16 @@ class MainScreen(Screen[None]):
             "o",
             "open_in_browser",
             "Open in browser",
-            tooltip="Open the post on the web (http/https only)",
+            tooltip="Open the linked page of a link post, else the post (http/https only)",
             id="main.browser",
+        ),
+        Binding(
+            "O",
+            "open_post_in_browser",
+            "Open post",
+            show=False,
+            tooltip="Open the post itself on the blog",
+            id="main.browser-post",
         ),
         Binding(
             "m",
@@ -949,20 +966,34 @@ class MainScreen(Screen[None]):
         self.post_list.action_cursor_up()
 
     def action_open_in_browser(self) -> None:
-        """Open the post on the web; only http(s) addresses are ever opened."""
+        """Open a link post's linked page, or the post itself, in the browser."""
         summary = self._current_summary()
         if summary is None:
             self.notify("No post selected.", severity="warning", markup=False)
             return
-        if not is_web_url(summary.url):
+        shown = self._shown
+        linked = linked_page(shown) if shown is not None and shown.id == summary.id else None
+        self.open_web(linked.url if linked is not None else summary.url)
+
+    def action_open_post_in_browser(self) -> None:
+        """Open the post itself on the blog."""
+        summary = self._current_summary()
+        if summary is None:
+            self.notify("No post selected.", severity="warning", markup=False)
+            return
+        self.open_web(summary.url)
+
+    def open_web(self, url: str) -> None:
+        """Open ``url`` in the browser, saying which; only http(s) addresses are ever opened."""
+        if not is_web_url(url):
             self.notify(
-                f"Not opening {summary.url}: only http and https addresses are opened.",
+                f"Not opening {url}: only http and https addresses are opened.",
                 severity="warning",
                 markup=False,
             )
             return
-        self.app.open_url(summary.url)
-        self.notify(f"Opening {summary.url}", markup=False)
+        self.app.open_url(url)
+        self.notify(f"Opening {url}", markup=False)
 
     def action_copy_url(self) -> None:
         """Copy the post's address to the clipboard (OSC 52: works over SSH)."""

@@ -26,12 +26,30 @@ from textual.worker import get_current_worker
 
 from ..core.dates import site_date
 from ..core.errors import InvalidTag
-from ..core.models import Post
+from ..core.models import Kind, Post
+from ..core.postlinks import beat_label, linked_page
 from ..core.sanitize import clean_text, one_line
 from ..core.tags import validate_tag
 from .markdown_lines import Line, make_console, render_chunks, render_text, warm_up
 
 _GROUP = "reading-pane-render"
+_KIND_NAMES = {
+    Kind.ENTRY: "entry",
+    Kind.LINK: "link post",
+    Kind.QUOTATION: "quotation",
+    Kind.NOTE: "note",
+    Kind.BEAT: "beat",
+    Kind.CHAPTER: "guide chapter",
+}
+
+
+def header_kind(post: Post) -> str:
+    """What the header calls the post: ``link post``, ``quotation``, ``beat: TIL``…"""
+    name = _KIND_NAMES.get(post.kind, str(post.kind))
+    label = beat_label(post)
+    return f"{name}: {label}" if label else name
+
+
 _CacheKey = tuple[Post, int, str]
 
 
@@ -439,12 +457,21 @@ class ReadingPane(ScrollView, can_focus=True):
             placeholder = Text(self.PLACEHOLDER, style=style("placeholder"), justify="center")
             return render_text([Text(""), placeholder], console)
         meta = style("meta")
-        texts = [
-            Text(one_line(post.title) or "(untitled)", style=style("title")),
-            Text.assemble(
-                (site_date(post.published), meta), ("  ·  ", meta), (post.kind.label, meta)
-            ),
-        ]
+        title = one_line(post.title) or "(untitled)"
+        linked = linked_page(post)
+        texts: list[Text] = []
+        if linked is not None:  # the linked page first: it is what the post is about
+            texts.append(Text(linked.text or title, style=style("title")))
+            texts.append(Text(linked.url, style=style("url")))
+            if linked.text and linked.text != title:
+                texts.append(Text(title, style=meta))
+        else:
+            texts.append(Text(title, style=style("title")))
+        kind = header_kind(post)
+        line = Text.assemble((site_date(post.published), meta), ("  ·  ", meta), (kind, meta))
+        if linked is not None:
+            line.append("  ·  o opens the page, O the post", meta)
+        texts.append(line)
         tags = self.post_tags
         if tags:
             tag_style, chosen = style("tags"), self.chosen_tag
