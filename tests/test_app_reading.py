@@ -18,6 +18,7 @@ from tui_reader.core.models import Kind, Post
 from tui_reader.core.postlinks import Link, Target, beat_label, classify, linked_page, post_links
 from tui_reader.core.reader_state import load_state
 from tui_reader.core.store import Store
+from tui_reader.screens.links import LinksScreen
 from tui_reader.screens.tag_switcher import TagSwitcher
 from tui_reader.widgets.post_list import NEW_MARK, UNREAD_MARK, PostList, YearRow
 
@@ -308,8 +309,10 @@ def kind_posts() -> list[Post]:
             "The lighthouse keepers",
             f'<p><strong><a href="{LINK_TARGET}">The lighthouse keepers</a></strong></p>\n'
             "Commentary on the linked page: it describes a lighthouse run by volunteers.</p>\n"
-            '<p>See <a href="/2026/Jan/19/post-2/">an earlier post</a> and the '
-            '<a href="https://simonwillison.net/tags/llms/">llms tag</a>.</p>\n'
+            '<p>See <a href="/2026/Feb/27/post-1/">an earlier post</a>, the '
+            '<a href="https://simonwillison.net/tags/llms/">llms tag</a>, '
+            '<a href="https://simonwillison.net/2020/Jan/1/not-cached/">an old post</a> and '
+            '<a href="javascript:alert(1)">a trap</a>.</p>\n'
             '<p><small></small>Via <a href="https://news.ycombinator.com/item?id=1">'
             "Hacker News</a></small></p>",
         ),
@@ -355,8 +358,8 @@ def test_a_link_posts_target_and_links() -> None:
     assert beat_label(beat) == "TIL"
     urls = [item.url for item in post_links(link)]
     assert urls[0] == LINK_TARGET
-    assert "https://simonwillison.net/2026/Jan/19/post-2/" in urls  # made absolute
-    assert classify(urls[1]) == (Target.POST, "https://simonwillison.net/2026/Jan/19/post-2/")
+    assert urls[1] == "https://simonwillison.net/2026/Feb/27/post-1/"  # made absolute
+    assert classify(urls[1]) == (Target.POST, urls[1])
     assert classify("https://simonwillison.net/tags/llms/") == (Target.TAG, "llms")
     assert classify("https://example.com/x")[0] is Target.WEB
     assert classify("javascript:alert(1)")[0] is Target.REFUSED
@@ -389,3 +392,67 @@ async def test_each_kind_reads_as_itself(monkeypatch: pytest.MonkeyPatch) -> Non
             assert text in pane.plain_text
         await pilot.press("o")  # not a link post: the post itself
         assert opened[-1] == kind_posts()[-1].url
+
+
+# -- links in a post ---------------------------------------------------------------------------
+
+
+async def test_links_are_listed_and_followed_with_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    store = kinds_store()
+    store.merge("llms", [kind_posts()[3]], fetched_at=FETCHED)
+    app = make_app(store)
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = main_of(app)
+        link_post, quotation = kind_posts()[:2]
+        assert screen.reading_pane.post_id == link_post.id
+        await pilot.press("L")
+        await settle(pilot)
+        links_screen = app.screen
+        assert isinstance(links_screen, LinksScreen)
+        urls = [link.url for link in links_screen.links]
+        assert urls[:3] == [LINK_TARGET, quotation.url, "https://simonwillison.net/tags/llms/"]
+        await pilot.press("2")  # a cached post of the site: opens here
+        await settle(pilot)
+        assert screen.reading_pane.post_id == quotation.id
+        assert screen.post_list.highlighted_post is not None
+        assert screen.post_list.highlighted_post.id == quotation.id
+        assert opened == []
+        await pilot.press("alt+left")
+        await settle(pilot)
+        assert screen.reading_pane.post_id == link_post.id
+        await pilot.press("alt+right")
+        await settle(pilot)
+        assert screen.reading_pane.post_id == quotation.id
+        await pilot.press("alt+left")
+        await settle(pilot)
+        await pilot.press("L", "1")  # another site: the browser, saying which
+        await settle(pilot)
+        assert opened == [LINK_TARGET]
+        assert any(LINK_TARGET in n.message for n in app._notifications)
+        await pilot.press("L", "4")  # a post of the site that is not cached: the browser
+        await settle(pilot)
+        assert opened[-1] == "https://simonwillison.net/2020/Jan/1/not-cached/"
+        await pilot.press("L", "5")  # javascript: is never opened
+        await settle(pilot)
+        assert len(opened) == 2
+        assert any("only http and https" in n.message for n in app._notifications)
+        await pilot.press("L")
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # a tag page: switches tag
+        await settle(pilot)
+        assert screen.tag == "llms"
+
+
+async def test_escape_closes_the_links_without_following() -> None:
+    app = make_app(kinds_store())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert main_of(app).reading_pane.post_id == kind_posts()[0].id
+        assert not main_of(app).post_history.can_go_back

@@ -31,7 +31,7 @@ from ..background import in_daemon_thread
 from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
 from ..core.history import TagHistory
 from ..core.models import Kind, MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
-from ..core.postlinks import linked_page
+from ..core.postlinks import Link, Target, classify, linked_page, post_links
 from ..core.reader_state import ReaderState, save_state
 from ..core.search import SearchHit
 from ..core.settings import MAX_PINS, Settings, toggle_pin
@@ -108,6 +108,15 @@ class TagLoaded(Message):
     cursor: str | None
     record: bool
     since: datetime | None = None
+
+
+@dataclass
+class LinkedPostFound(Message):
+    """A link to a post of the site was followed: whether the cache has that post."""
+
+    post_id: str
+    url: str
+    cached: bool
 
 
 @dataclass
@@ -241,6 +250,29 @@ class MainScreen(Screen[None]):
             show=False,
             tooltip="Mark the post read or unread (opening a post marks it read)",
             id="main.toggle-read",
+        ),
+        Binding(
+            "L",
+            "links",
+            "Links",
+            tooltip="List the open post's links, numbered, to follow one",
+            id="main.links",
+        ),
+        Binding(
+            "alt+left",
+            "post_back",
+            "Post back",
+            show=False,
+            tooltip="Back to the post you followed a link from",
+            id="main.post-back",
+        ),
+        Binding(
+            "alt+right",
+            "post_forward",
+            "Post forward",
+            show=False,
+            tooltip="Forward again to the post of the followed link",
+            id="main.post-forward",
         ),
         Binding(
             "y",
@@ -379,6 +411,7 @@ class MainScreen(Screen[None]):
         self._read_writes = 0
         self._read_written: dict[str, int] = {}
         self._positions: dict[str, int] = {}
+        self._post_history = TagHistory()  # post ids, for following links back and forward
         self._pane: ReadingPane | None = None  # kept: on unmount it can no longer be queried
 
     # -- layout ---------------------------------------------------------------------------
@@ -940,6 +973,12 @@ class MainScreen(Screen[None]):
             return True if self.post_list.posts else None
         if action == "choose_post_tag":
             return True if self._shown is not None and self._shown.tags else None
+        if action == "links":
+            return True if self._shown is not None else None
+        if action == "post_back":
+            return True if self._post_history.can_go_back else None
+        if action == "post_forward":
+            return True if self._post_history.can_go_forward else None
         if action == "tag_back":
             return True if self._history.can_go_back else None
         if action == "tag_forward":
@@ -1002,6 +1041,82 @@ class MainScreen(Screen[None]):
             return
         self.app.copy_to_clipboard(summary.url)
         self.notify(f"Copied {summary.url}", title="Copied", markup=False)
+
+    # -- links in a post ------------------------------------------------------------------
+
+    def action_links(self) -> None:
+        """List the open post's links, numbered; the chosen one is followed."""
+        from .links import LinksScreen
+
+        post = self._shown
+        if post is None:
+            self.notify("No post open.", markup=False)
+            return
+        links = post_links(post)
+        if not links:
+            self.notify("This post has no links.", markup=False)
+            return
+        self.app.push_screen(LinksScreen(post.title, links), self.follow_link)
+
+    def follow_link(self, link: Link | None) -> None:
+        """Follow a link: a cached post of the site opens here, a tag page switches tag,
+        other http(s) links open in the browser; anything else is refused."""
+        if link is None:
+            return
+        target, value = classify(link.url, self._base_url)
+        if target is Target.TAG:
+            self.switch_tag(value)
+        elif target is Target.POST:
+            self.run_worker(
+                partial(self._find_linked_post, value, link.url),
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="linked-post",
+                description="Look for a linked post in the cache",
+            )
+        else:
+            self.open_web(link.url)
+
+    def _find_linked_post(self, post_id: str, url: str) -> None:
+        try:
+            cached = self._store.get_post(post_id) is not None
+        except ReaderError:
+            cached = False
+        self.post_message(LinkedPostFound(post_id, url, cached))
+
+    @on(LinkedPostFound)
+    def _linked_post_found(self, event: LinkedPostFound) -> None:
+        if not event.cached:  # not in the cache: the site has it
+            self.open_web(event.url)
+            return
+        if self._shown is not None:  # where the link was followed from
+            self._post_history.visit(self._shown.id)
+        self._post_history.visit(event.post_id)
+        self._go_to_post(event.post_id)
+
+    def _go_to_post(self, post_id: str) -> None:
+        """Open a post: in the list too if this tag has it, else just in the pane."""
+        self.post_list.select_post(post_id)  # its show timer then finds the post wanted already
+        self._request_post(post_id)
+        self.reading_pane.focus()
+
+    @property
+    def post_history(self) -> TagHistory:
+        """The posts reached by following links, for alt+←/alt+→."""
+        return self._post_history
+
+    def action_post_back(self) -> None:
+        """Back to the post a link was followed from."""
+        post_id = self._post_history.back()
+        if post_id is not None:
+            self._go_to_post(post_id)
+
+    def action_post_forward(self) -> None:
+        """Forward to the post of a followed link."""
+        post_id = self._post_history.forward()
+        if post_id is not None:
+            self._go_to_post(post_id)
 
     def action_refresh_feed(self) -> None:
         """Fetch the tag again (not in --offline or demo mode)."""
