@@ -375,7 +375,7 @@ async def test_each_kind_reads_as_itself(monkeypatch: pytest.MonkeyPatch) -> Non
         lines = pane.plain_text.splitlines()
         assert lines[0] == "The lighthouse keepers"
         assert lines[1] == LINK_TARGET
-        assert "link post" in lines[2] and "o opens the page" in lines[2]
+        assert "link post" in lines[2] and "o opens it" in lines[2]
         await pilot.press("o")
         await pilot.press("O")
         assert opened == [LINK_TARGET, kind_posts()[0].url]

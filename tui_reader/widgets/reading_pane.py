@@ -470,7 +470,7 @@ class ReadingPane(ScrollView, can_focus=True):
         kind = header_kind(post)
         line = Text.assemble((site_date(post.published), meta), ("  ·  ", meta), (kind, meta))
         if linked is not None:
-            line.append("  ·  o opens the page, O the post", meta)
+            line.append("  ·  o opens it, O the post", meta)
         texts.append(line)
         tags = self.post_tags
         if tags:
