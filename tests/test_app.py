@@ -109,9 +109,9 @@ async def test_holding_j_renders_only_the_post_the_cursor_stops_on(
     shown: list[str | None] = []
     original = ReadingPane.show_post
 
-    def recording(self: ReadingPane, post: object) -> None:
+    def recording(self: ReadingPane, post: object, *, line: int = 0) -> None:
         shown.append(getattr(post, "id", None))
-        original(self, post)  # type: ignore[arg-type]
+        original(self, post, line=line)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ReadingPane, "show_post", recording)
     store = seeded_store()
@@ -291,7 +291,9 @@ async def test_help_lists_every_key_from_the_bindings() -> None:
             "| `n` | Read the next (older) post |",
             "| `p` | Read the previous (newer) post |",
             "| `Tab` | Move between the list and the reading pane |",
-            "| `o` | Open the post on the web (http/https only) |",
+            "| `o` | Open the linked page of a link post, else the post (http/https only) |",
+            "| `O` | Open the post itself on the blog |",
+            "| `m` | Mark the post read or unread (opening a post marks it read) |",
             "| `r` | Fetch new posts for this tag |",
             "| `?` | Show every key |",
             "| `q` | Quit tui-reader |",
@@ -338,7 +340,7 @@ async def test_markup_in_titles_is_shown_literally_and_is_inert() -> None:
     app = make_app(seeded_store([post]))
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
-        assert "[bold]x[/bold] and [@click" in list_text(app)
+        assert "[bold]x[/bold] and [@cli" in list_text(app)
         assert screen_of(app).post_list.rows[1] == post.summary
         await pilot.click(PostList, offset=(40, 1))
         await pilot.click(PostList, offset=(40, 1))

@@ -84,7 +84,7 @@ async def test_switcher_filters_fuzzily_and_switches() -> None:
         listed = [o.tag for o in switcher.options.options if isinstance(o, TagOption)]
         assert set(listed) == {TAG, "llms", "ai", "copyright"}
         row = str(switcher.options.get_option("tag:llms").prompt)
-        assert "6 posts cached · fetched 3 h ago" in row
+        assert "6 posts cached · 5 unread · fetched 3 h ago" in row  # the first is read
         await pilot.press(*"lms")  # fuzzy: l…m…s
         await settle(pilot)
         assert isinstance(switcher.options.highlighted_option, TagOption)

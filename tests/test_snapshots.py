@@ -84,3 +84,17 @@ def test_tag_switcher(snap_compare: SnapCompare) -> None:
 def test_choosing_a_tag_of_the_open_post(snap_compare: SnapCompare) -> None:
     app = make_app(snapshot_store())
     assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("enter", "T", "right"))
+
+
+def test_link_post_open(snap_compare: SnapCompare) -> None:
+    from tests.test_app_reading import kinds_store
+
+    app = make_app(kinds_store())
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("enter"))
+
+
+def test_quotation_open(snap_compare: SnapCompare) -> None:
+    from tests.test_app_reading import kinds_store
+
+    app = make_app(kinds_store())
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("j", "enter"))

@@ -71,10 +71,11 @@ def test_a_version_1_cache_migrates_and_is_indexed(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     ids = write_v1_cache(path)
     with Store(path) as store:
-        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 3
+        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 4
         assert [p.id for p in store.list_posts("llms")] == ids[::-1]
         assert store.validators("llms") == Validators(None, "Wed, 01 Nov 2023 12:00:00 GMT")
         assert store.archive_state("llms") is None
+        assert store.read_ids() == set() and store.unread_count("llms") == 3
         assert len(fts_rows(store)) == 3
         assert matching(store, "keepers") == {ids[0]}
         assert matching(store, "tides") == {ids[1]}
@@ -94,6 +95,7 @@ def test_a_fresh_cache_is_created_at_the_latest_version(tmp_path: Path) -> None:
         assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION
         names = {r[0] for r in store._select("SELECT name FROM sqlite_master")}
         assert {"archive_state", "posts_fts", "posts_fts_insert", "posts_fts_update"} <= names
+        assert {"read_posts", "tag_visits", "post_positions"} <= names
 
 
 def test_index_follows_inserts_updates_and_deletes(tmp_path: Path) -> None:

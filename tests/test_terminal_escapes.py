@@ -161,7 +161,7 @@ def test_no_escape_sequence_from_the_feed_reaches_the_terminal(
     }
     env.update(
         TERM="xterm-256color",
-        COLUMNS="120",
+        COLUMNS="160",
         LINES="40",
         XDG_CACHE_HOME=str(tmp_path / "cache"),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
@@ -169,7 +169,7 @@ def test_no_escape_sequence_from_the_feed_reaches_the_terminal(
         XDG_STATE_HOME=str(tmp_path / "state"),
     )
     argv = [sys.executable, "-m", "tui_reader", TAG, "--base-url", site.url]
-    terminal = Terminal(argv, env, cols=120, rows=40)
+    terminal = Terminal(argv, env, cols=160, rows=40)
     try:
         assert terminal.read_until(b"HARMLESSTITLE0", 60), bytes(terminal.output[-2000:])
         assert terminal.read_until(b"BODYVISIBLE", 30), bytes(terminal.output[-2000:])

@@ -15,8 +15,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.screen import Screen
+from textual.theme import Theme
 
-from .core.reader_state import ReaderState, load_state
+from .core.errors import ReaderError
+from .core.reader_state import ReaderState, load_state, save_state
 from .core.settings import Settings, load_settings
 from .core.store import Store
 from .screens.help import HelpScreen, KeySection, class_bindings
@@ -82,11 +84,26 @@ class ReaderApp(App[None]):
         self._config_path = config_path
         self.reader_state = load_state(state_path) if state_path else ReaderState()
         self.settings = load_settings(config_path) if config_path else Settings()
+        saved_theme = self.reader_state.theme
+        if saved_theme and saved_theme in self.available_themes:
+            self.theme = saved_theme
 
     def on_mount(self) -> None:
-        """Say so if the cache file was found damaged and set aside."""
+        """Remember the theme whenever it is changed (the palette's "Change theme"), and say
+        so if the cache file was found damaged and set aside."""
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.store.notice:
             self.notify(self.store.notice, severity="warning", timeout=20, markup=False)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name == self.reader_state.theme:
+            return
+        self.reader_state.theme = theme.name
+        if self._state_path is not None:
+            try:
+                save_state(self._state_path, self.reader_state)
+            except ReaderError as error:
+                self.notify(error.message, title="Not saved", severity="warning", markup=False)
 
     def get_default_screen(self) -> Screen[None]:
         """The reading screen."""

@@ -42,6 +42,8 @@ class PostSummary:
     title: str
     kind: Kind
     published: datetime  # timezone-aware, UTC
+    # When the cache first had it (None: not known); not part of equality.
+    first_seen: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class TagInfo:
     count: int
     fetched_at: datetime | None  # last successful fetch (200 or 304), UTC
     validators: Validators = field(default_factory=Validators)
+    unread: int | None = None  # cached posts not marked read (None: not counted)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""What the reader remembers between runs: the last tag read and each tag's cursor.
+"""What the reader remembers between runs: the last tag read, each tag's cursor, the theme.
 
 Kept as a small JSON file in the platformdirs state folder, written atomically. A missing,
 unreadable or malformed file means a fresh start, never an error.
@@ -25,6 +25,7 @@ class ReaderState:
 
     last_tag: str | None = None
     cursors: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None  # the Textual theme chosen (its name)
 
     def remember(self, tag: str, post_id: str | None) -> None:
         """Note the cursor of ``tag`` (moving it to the most recent end)."""
@@ -43,7 +44,11 @@ def load_state(path: Path) -> ReaderState:
         return ReaderState()
     if not isinstance(document, dict):
         return ReaderState()
-    state = ReaderState(last_tag=_tag(document.get("last_tag")))
+    theme = document.get("theme")
+    state = ReaderState(
+        last_tag=_tag(document.get("last_tag")),
+        theme=theme if isinstance(theme, str) and 0 < len(theme) < 100 else None,
+    )
     cursors = document.get("cursors")
     if isinstance(cursors, dict):
         for tag, post_id in cursors.items():
@@ -55,7 +60,12 @@ def load_state(path: Path) -> ReaderState:
 
 def save_state(path: Path, state: ReaderState) -> None:
     """Write the state. Raises :class:`SettingsError` if it cannot be saved."""
-    document = {"version": 1, "last_tag": state.last_tag, "cursors": state.cursors}
+    document = {
+        "version": 1,
+        "last_tag": state.last_tag,
+        "theme": state.theme,
+        "cursors": state.cursors,
+    }
     try:
         write_atomically(path, json.dumps(document, indent=1, ensure_ascii=True))
     except OSError as error:

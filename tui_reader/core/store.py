@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from .models import (
 )
 from .tags import is_slug, split_tag
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA_V1 = """
 CREATE TABLE posts (
@@ -110,7 +111,28 @@ _SCHEMA_V3 = """
 CREATE INDEX IF NOT EXISTS posts_summary ON posts (id, published, url, title, kind);
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
+# Version 4: the reader's own state. Read posts (shared by every tag a post carries), the
+# last visit to each tag (for "new since your last visit"), and the scroll position in each
+# post. The list's covering index gains ``first_seen`` for the "new" marker.
+_SCHEMA_V4 = """
+CREATE TABLE read_posts (
+    post_id TEXT PRIMARY KEY,
+    read_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE tag_visits (
+    tag TEXT PRIMARY KEY,
+    visited_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE post_positions (
+    post_id TEXT PRIMARY KEY,
+    line INTEGER NOT NULL,
+    saved_at TEXT NOT NULL
+) WITHOUT ROWID;
+DROP INDEX IF EXISTS posts_summary;
+CREATE INDEX posts_summary ON posts (id, published, url, title, kind, first_seen);
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
 _KINDS = {kind.value: kind for kind in Kind}
 
 
@@ -571,15 +593,22 @@ class Store:
         """The cached posts carrying ``tag`` (all parts of a combination), newest first."""
         members, params = self._members_clause(tag)
         rows = self._select_tuples(
-            "SELECT p.id, p.url, p.title, p.kind, p.published"
+            "SELECT p.id, p.url, p.title, p.kind, p.published, p.first_seen"
             f" FROM ({members}) AS m JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id"
             " ORDER BY p.published DESC, p.id",
             params,
         )
         kinds, unstamp = _KINDS, _unstamp
         return [
-            PostSummary(post_id, url, title, kinds.get(kind, Kind.ENTRY), unstamp(published))
-            for post_id, url, title, kind, published in rows
+            PostSummary(
+                post_id,
+                url,
+                title,
+                kinds.get(kind, Kind.ENTRY),
+                unstamp(published),
+                unstamp(first_seen),
+            )
+            for post_id, url, title, kind, published, first_seen in rows
         ]
 
     def get_post(self, post_id: str) -> Post | None:
@@ -618,13 +647,18 @@ class Store:
         return self._tag_info(rows[0], int(count))
 
     def list_tags(self) -> list[TagInfo]:
-        """Every fetched tag with its post count, most recently fetched first."""
+        """Every fetched tag with its post count and unread count, most recently fetched
+        first."""
         rows = self._select("SELECT * FROM feeds ORDER BY fetched_at DESC, tag")
         infos = []
         for row in rows:
             members, params = self._members_clause(row["tag"])
-            count = self._select(f"SELECT count(*) FROM ({members})", params)[0][0]
-            infos.append(self._tag_info(row, int(count)))
+            count, unread = self._select_tuples(
+                f"SELECT count(*), count(*) - count(r.post_id) FROM ({members}) AS m"
+                " LEFT JOIN read_posts AS r ON r.post_id = m.post_id",
+                params,
+            )[0]
+            infos.append(replace(self._tag_info(row, int(count)), unread=int(unread)))
         return infos
 
     def unconverted(self, limit: int) -> list[tuple[str, str, str]]:
@@ -660,11 +694,14 @@ class Store:
         Most posts first, then by name.
         """
         fetched = {info.tag: info for info in self.list_tags()}
-        rows = self._select("SELECT tag, count(*) AS n FROM tag_posts GROUP BY tag")
+        rows = self._select_tuples(
+            "SELECT t.tag, count(*), count(*) - count(r.post_id) FROM tag_posts AS t"
+            " LEFT JOIN read_posts AS r ON r.post_id = t.post_id GROUP BY t.tag"
+        )
         known = dict(fetched)
-        for row in rows:
-            if row["tag"] not in known:
-                known[row["tag"]] = TagInfo(tag=row["tag"], count=int(row["n"]), fetched_at=None)
+        for tag, count, unread in rows:
+            if tag not in known:
+                known[tag] = TagInfo(tag=tag, count=int(count), fetched_at=None, unread=int(unread))
         return sorted(known.values(), key=lambda info: (-info.count, info.tag))
 
     @staticmethod
@@ -681,6 +718,85 @@ class Store:
         """The validators of the last fetch of ``tag`` (empty if never fetched)."""
         info = self.tag_info(tag)
         return info.validators if info else Validators()
+
+    # -- the reader's state ----------------------------------------------------------------
+
+    def read_ids(self) -> set[str]:
+        """The ids of every post marked read (whatever tag it was read under)."""
+        return {row[0] for row in self._select_tuples("SELECT post_id FROM read_posts")}
+
+    def is_read(self, post_id: str) -> bool:
+        """Whether ``post_id`` is marked read."""
+        return bool(self._select_tuples("SELECT 1 FROM read_posts WHERE post_id = ?", (post_id,)))
+
+    def set_read(self, post_id: str, read: bool = True, *, when: datetime | None = None) -> None:
+        """Mark ``post_id`` read (keeping the first time it was read) or unread."""
+        with self._transaction() as conn:
+            if read:
+                conn.execute(
+                    "INSERT OR IGNORE INTO read_posts (post_id, read_at) VALUES (?, ?)",
+                    (post_id, _stamp(when or datetime.now(UTC))),
+                )
+            else:
+                conn.execute("DELETE FROM read_posts WHERE post_id = ?", (post_id,))
+
+    def mark_read(self, post_id: str, *, when: datetime | None = None) -> None:
+        """Mark ``post_id`` read."""
+        self.set_read(post_id, True, when=when)
+
+    def unread_count(self, tag: str) -> int:
+        """How many of ``tag``'s cached posts are unread."""
+        members, params = self._members_clause(tag)
+        rows = self._select_tuples(
+            f"SELECT count(*) FROM ({members}) AS m"
+            " WHERE m.post_id NOT IN (SELECT post_id FROM read_posts)",
+            params,
+        )
+        return int(rows[0][0])
+
+    def unread_by_year(self, tag: str) -> dict[int, int]:
+        """``tag``'s unread posts counted per year of publication (UTC)."""
+        members, params = self._members_clause(tag)
+        rows = self._select_tuples(
+            f"SELECT substr(p.published, 1, 4), count(*) FROM ({members}) AS m"
+            " JOIN posts AS p ON p.id = m.post_id"
+            " WHERE m.post_id NOT IN (SELECT post_id FROM read_posts)"
+            " GROUP BY substr(p.published, 1, 4)",
+            params,
+        )
+        return {int(year): int(count) for year, count in rows}
+
+    def visit_tag(self, tag: str, *, when: datetime | None = None) -> datetime | None:
+        """Record a visit to ``tag`` now; returns the previous visit's time (None: the first)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT visited_at FROM tag_visits WHERE tag = ?", (tag,)).fetchone()
+            conn.execute(
+                "INSERT OR REPLACE INTO tag_visits (tag, visited_at) VALUES (?, ?)",
+                (tag, _stamp(when or datetime.now(UTC))),
+            )
+        return _unstamp(row[0]) if row else None
+
+    def last_visit(self, tag: str) -> datetime | None:
+        """When ``tag`` was last visited (None: never)."""
+        rows = self._select_tuples("SELECT visited_at FROM tag_visits WHERE tag = ?", (tag,))
+        return _unstamp(rows[0][0]) if rows else None
+
+    def position(self, post_id: str) -> int:
+        """The line the reader had scrolled to in ``post_id`` (0: the top)."""
+        rows = self._select_tuples("SELECT line FROM post_positions WHERE post_id = ?", (post_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def set_position(self, post_id: str, line: int, *, when: datetime | None = None) -> None:
+        """Remember the line scrolled to in ``post_id`` (0 forgets it)."""
+        with self._transaction() as conn:
+            if line <= 0:
+                conn.execute("DELETE FROM post_positions WHERE post_id = ?", (post_id,))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO post_positions (post_id, line, saved_at)"
+                    " VALUES (?, ?, ?)",
+                    (post_id, line, _stamp(when or datetime.now(UTC))),
+                )
 
     # -- archive progress ----------------------------------------------------------------
 

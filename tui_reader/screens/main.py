@@ -7,9 +7,11 @@ and posts the result back as a message; moving the cursor shows a post only afte
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -28,7 +30,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..background import in_daemon_thread
 from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
 from ..core.history import TagHistory
-from ..core.models import MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
+from ..core.models import Kind, MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
+from ..core.postlinks import Link, Target, classify, linked_page, post_links
 from ..core.reader_state import ReaderState, save_state
 from ..core.search import SearchHit
 from ..core.settings import MAX_PINS, Settings, toggle_pin
@@ -104,6 +107,16 @@ class TagLoaded(Message):
     info: TagInfo | None
     cursor: str | None
     record: bool
+    since: datetime | None = None
+
+
+@dataclass
+class LinkedPostFound(Message):
+    """A link to a post of the site was followed: whether the cache has that post."""
+
+    post_id: str
+    url: str
+    cached: bool
 
 
 @dataclass
@@ -112,14 +125,31 @@ class PostLoaded(Message):
 
     post_id: str
     post: Post | None
+    line: int = 0
 
 
-def posts_title(count: int, tag: str) -> Content:
+KIND_FILTERS: tuple[Kind | None, ...] = (None, Kind.ENTRY, Kind.LINK, Kind.QUOTATION, Kind.NOTE)
+"""What ``f`` cycles through: every kind, then entries, links, quotations and notes."""
+
+_KIND_NOUNS = {
+    None: ("post", "posts"),
+    Kind.ENTRY: ("entry", "entries"),
+    Kind.LINK: ("link", "links"),
+    Kind.QUOTATION: ("quotation", "quotations"),
+    Kind.NOTE: ("note", "notes"),
+    Kind.BEAT: ("beat", "beats"),
+    Kind.CHAPTER: ("chapter", "chapters"),
+}
+
+
+def posts_title(count: int, tag: str, kind: Kind | None = None) -> Content:
     """The list pane's title, like the site's tag page: ``12 posts tagged “llms”``.
 
-    A combination reads ``3 posts tagged “ai” and “copyright”`` (posts carrying all of them).
+    A combination reads ``3 posts tagged “ai” and “copyright”`` (posts carrying all of them);
+    with a kind filter, ``5 links tagged “llms”``.
     """
-    noun = "post" if count == 1 else "posts"
+    singular, plural = _KIND_NOUNS[kind]
+    noun = singular if count == 1 else plural
     names = [f"“{part}”" for part in split_tag(tag)]
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return Content(f"{count:,} {noun} tagged {joined}")
@@ -150,6 +180,19 @@ def empty_message(status: Status) -> Content:
         (f"No posts tagged “{tag}”.\n\n", "bold"),
         "The site has nothing under this tag yet. Press r to check again, or q to quit.",
     )
+
+
+_POST_ACTIONS = frozenset(
+    {
+        "next_post",
+        "previous_post",
+        "open_in_browser",
+        "open_post_in_browser",
+        "switch_pane",
+        "toggle_read",
+        "copy_url",
+    }
+)
 
 
 class MainScreen(Screen[None]):
@@ -189,8 +232,63 @@ class MainScreen(Screen[None]):
             "o",
             "open_in_browser",
             "Open in browser",
-            tooltip="Open the post on the web (http/https only)",
+            tooltip="Open the linked page of a link post, else the post (http/https only)",
             id="main.browser",
+        ),
+        Binding(
+            "O",
+            "open_post_in_browser",
+            "Open post",
+            show=False,
+            tooltip="Open the post itself on the blog",
+            id="main.browser-post",
+        ),
+        Binding(
+            "m",
+            "toggle_read",
+            "Read/unread",
+            show=False,
+            tooltip="Mark the post read or unread (opening a post marks it read)",
+            id="main.toggle-read",
+        ),
+        Binding(
+            "L",
+            "links",
+            "Links",
+            tooltip="List the open post's links, numbered, to follow one",
+            id="main.links",
+        ),
+        Binding(
+            "alt+left",
+            "post_back",
+            "Post back",
+            show=False,
+            tooltip="Back to the post you followed a link from",
+            id="main.post-back",
+        ),
+        Binding(
+            "alt+right",
+            "post_forward",
+            "Post forward",
+            show=False,
+            tooltip="Forward again to the post of the followed link",
+            id="main.post-forward",
+        ),
+        Binding(
+            "y",
+            "copy_url",
+            "Copy URL",
+            show=False,
+            tooltip="Copy the post's address (works over SSH too: OSC 52)",
+            id="main.copy-url",
+        ),
+        Binding(
+            "f",
+            "cycle_kind",
+            "Kinds",
+            show=False,
+            tooltip="Show only one kind: all → entries → links → quotations → notes → all",
+            id="main.kind-filter",
         ),
         Binding(
             "r",
@@ -305,6 +403,16 @@ class MainScreen(Screen[None]):
         self._config_path = config_path
         self._opening: tuple[str | None, bool] = (None, True)
         self._archive_stop: threading.Event | None = None
+        self._read: set[str] = set()
+        self._all_posts: tuple[PostSummary, ...] = ()
+        self._kind: Kind | None = None
+        self._new_since: datetime | None = None
+        self._read_lock = threading.Lock()
+        self._read_writes = 0
+        self._read_written: dict[str, int] = {}
+        self._positions: dict[str, int] = {}
+        self._post_history = TagHistory()  # post ids, for following links back and forward
+        self._pane: ReadingPane | None = None  # kept: on unmount it can no longer be queried
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -337,9 +445,12 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Paint from the cache at once, then refresh in the background."""
+        self._pane = self.reading_pane
         try:
             posts = self._store.list_posts(self._tag)
             info = self._store.tag_info(self._tag)
+            self._read = self._store.read_ids()
+            self._new_since = self._store.visit_tag(self._tag, when=self._clock())
         except ReaderError as error:
             posts, info = [], None
             self._set_status(replace(self._status, error=error.message))
@@ -356,6 +467,7 @@ class MainScreen(Screen[None]):
         """Save the tag and the cursors for the next start; stop an archive download."""
         if self._archive_stop is not None:
             self._archive_stop.set()
+        self._remember_position(now=True)
         self._save_state()
 
     @property
@@ -382,19 +494,51 @@ class MainScreen(Screen[None]):
         self._status = status
         self.query_one(StatusBar).status = self._status
         if not self.post_list.posts:
-            self.query_one("#empty", Static).update(empty_message(self._status))
+            self.query_one("#empty", Static).update(self._empty_message())
+
+    def _empty_message(self) -> Content:
+        if self._all_posts and self._kind is not None:
+            noun = _KIND_NOUNS[self._kind][1]
+            return Content.assemble(
+                (f"No {noun} tagged “{self._tag}” in the cache.\n\n", "bold"),
+                "Press f to show another kind of post.",
+            )
+        return empty_message(self._status)
+
+    @property
+    def kind_filter(self) -> Kind | None:
+        """The only kind of post listed (None: every kind)."""
+        return self._kind
 
     def _show_posts(self, posts: Sequence[PostSummary], *, cursor: str | None = None) -> None:
+        self._all_posts = tuple(posts)
+        self._show_filtered(cursor)
+
+    def _show_filtered(self, cursor: str | None = None) -> None:
+        kind = self._kind
+        posts = (
+            self._all_posts
+            if kind is None
+            else tuple(post for post in self._all_posts if post.kind is kind)
+        )
         post_list = self.post_list
+        post_list.set_read_state(self._read, self._new_since)
         post_list.set_posts(posts)
         if cursor is not None:
             post_list.select_post(cursor)
-        self.query_one("#list-pane").border_title = posts_title(len(posts), self._tag)
+        self.query_one("#list-pane").border_title = posts_title(len(posts), self._tag, kind)
         self.set_class(not posts, "-empty")
         if not posts:
-            self.query_one("#empty", Static).update(empty_message(self._status))
+            self.query_one("#empty", Static).update(self._empty_message())
             self._wanted_id = None
             self._show(None)
+
+    def action_cycle_kind(self) -> None:
+        """List only the next kind of post (all → entries → links → quotations → notes)."""
+        index = KIND_FILTERS.index(self._kind) if self._kind in KIND_FILTERS else 0
+        self._kind = KIND_FILTERS[(index + 1) % len(KIND_FILTERS)]
+        highlighted = self.post_list.highlighted_post
+        self._show_filtered(highlighted.id if highlighted else None)
 
     # -- refreshing -----------------------------------------------------------------------
 
@@ -518,17 +662,22 @@ class MainScreen(Screen[None]):
 
     def _load_tag(self, tag: str, cursor: str | None, record: bool) -> None:
         """Thread worker: read a tag's posts from the cache (a refresh may hold the database)."""
+        since: datetime | None = None
         try:
             posts, info = self._store.list_posts(tag), self._store.tag_info(tag)
+            if posts or info is not None:
+                since = self._store.visit_tag(tag, when=self._clock())
         except ReaderError:
             posts, info = [], None
         if not get_current_worker().is_cancelled:
-            self.post_message(TagLoaded(tag, posts, info, cursor, record))
+            self.post_message(TagLoaded(tag, posts, info, cursor, record, since))
 
     @on(TagLoaded)
     def _tag_loaded(self, event: TagLoaded) -> None:
         if event.posts or event.info is not None:
-            self._enter_tag(event.tag, event.posts, event.info, event.cursor, event.record)
+            self._enter_tag(
+                event.tag, event.posts, event.info, event.cursor, event.record, since=event.since
+            )
         elif self._offline_mode:
             reason = "the demo has no such tag" if self._status.demo else "the reader is offline"
             self.notify(
@@ -556,9 +705,12 @@ class MainScreen(Screen[None]):
         record: bool,
         *,
         fresh: bool = False,
+        since: datetime | None = None,
     ) -> None:
-        """Show ``tag``'s posts (from the cache, or just fetched when ``fresh``)."""
+        """Show ``tag``'s posts (from the cache, or just fetched when ``fresh``); ``since``
+        is the previous visit to it."""
         self.workers.cancel_group(self, "refresh")
+        self._new_since = since
         if record:
             self._history.visit(tag)
         self._tag = tag
@@ -584,6 +736,7 @@ class MainScreen(Screen[None]):
         if not event.posts:
             self.notify(f"The site has no posts tagged “{event.tag}”.", markup=False)
             return
+        self._write_state(partial(self._store.visit_tag, event.tag, when=self._clock()))
         self._enter_tag(event.tag, event.posts, event.info, cursor, record, fresh=True)
 
     def _open_failed(self, event: RefreshFailed) -> None:
@@ -705,8 +858,10 @@ class MainScreen(Screen[None]):
         its Markdown first if the refresh that fetched it left that for later."""
         from ..core.markdown_backfill import ensure_markdown, needs_markdown
 
+        line = 0
         try:
             post = self._store.get_post(post_id)
+            line = self._store.position(post_id)
         except ReaderError:
             post = None
         if post is not None and needs_markdown(post):
@@ -717,18 +872,91 @@ class MainScreen(Screen[None]):
 
                 post = replace(post, markdown=to_markdown(post.html, post.url))
         if not get_current_worker().is_cancelled:
-            self.post_message(PostLoaded(post_id, post))
+            self.post_message(PostLoaded(post_id, post, line))
 
     @on(PostLoaded)
     def _post_loaded(self, event: PostLoaded) -> None:
         if event.post_id == self._wanted_id:
-            self._show(event.post)
+            if event.post is not None:
+                self._positions[event.post_id] = event.line
+            self._show(event.post, line=event.line)
 
-    def _show(self, post: Post | None) -> None:
+    def _show(self, post: Post | None, *, line: int = 0) -> None:
         if post is self._shown:
             return
+        self._remember_position()
         self._shown = post
-        self.reading_pane.show_post(post)
+        self.reading_pane.show_post(post, line=line)
+        if post is not None and post.id not in self._read:
+            self._set_read(post.id, True)
+
+    def _remember_position(self, *, now: bool = False) -> None:
+        """Save how far the shown post was read (off the UI thread unless ``now``)."""
+        post, pane = self._shown, self._pane
+        if post is None or pane is None or post.id != pane.post_id:
+            return
+        line = pane.position
+        if self._positions.get(post.id, 0) == line:
+            return
+        self._positions[post.id] = line
+        save = partial(self._store.set_position, post.id, line, when=self._clock())
+        if now:
+            with contextlib.suppress(ReaderError):
+                save()
+        else:
+            self._write_state(save)
+
+    # -- read state -----------------------------------------------------------------------
+
+    @property
+    def read_ids(self) -> set[str]:
+        """The posts marked read, in every tag."""
+        return self._read
+
+    def _set_read(self, post_id: str, read: bool) -> None:
+        """Mark a post read or unread: at once on screen, in the cache off the UI thread."""
+        self.post_list.mark(post_id, read)  # before the shared set changes: it counts
+        if read:
+            self._read.add(post_id)
+        else:
+            self._read.discard(post_id)
+        self._read_writes += 1
+        self._write_state(partial(self._save_read, self._read_writes, post_id, read))
+
+    def _save_read(self, sequence: int, post_id: str, read: bool) -> None:
+        """Thread: save a read mark unless a later one for the same post got there first."""
+        with self._read_lock:
+            if self._read_written.get(post_id, 0) > sequence:
+                return
+            self._read_written[post_id] = sequence
+            self._store.set_read(post_id, read, when=self._clock())
+
+    def _write_state(self, write: Callable[[], object]) -> None:
+        """Run a small write to the cache in a thread (a refresh may hold the database)."""
+        self.run_worker(
+            write,
+            thread=True,
+            exit_on_error=False,
+            group="reader-state",
+            description="Save the reading state",
+        )
+
+    def _current_summary(self) -> PostSummary | None:
+        """The post the keys act on: the one open in the pane when it has focus, else the
+        highlighted one."""
+        in_pane = self.focused is not self.post_list and self._shown is not None
+        if in_pane and self._shown is not None:
+            return self._shown.summary
+        return self.post_list.highlighted_post
+
+    def action_toggle_read(self) -> None:
+        """Mark the post read or unread."""
+        summary = self._current_summary()
+        if summary is None:
+            return
+        read = summary.id not in self._read
+        self._set_read(summary.id, read)
+        self.notify(f"Marked {'read' if read else 'unread'}: {summary.title}", markup=False)
 
     @on(ReadingPane.TagChosen)
     def _post_tag_chosen(self, event: ReadingPane.TagChosen) -> None:
@@ -741,10 +969,16 @@ class MainScreen(Screen[None]):
         """Hide "Back to list" while the list has focus; dim post actions with no post."""
         if action == "focus_list":
             return self.focused is not self.post_list
-        if action in ("next_post", "previous_post", "open_in_browser", "switch_pane"):
+        if action in _POST_ACTIONS:
             return True if self.post_list.posts else None
         if action == "choose_post_tag":
             return True if self._shown is not None and self._shown.tags else None
+        if action == "links":
+            return True if self._shown is not None else None
+        if action == "post_back":
+            return True if self._post_history.can_go_back else None
+        if action == "post_forward":
+            return True if self._post_history.can_go_forward else None
         if action == "tag_back":
             return True if self._history.can_go_back else None
         if action == "tag_forward":
@@ -771,23 +1005,118 @@ class MainScreen(Screen[None]):
         self.post_list.action_cursor_up()
 
     def action_open_in_browser(self) -> None:
-        """Open the post on the web; only http(s) addresses are ever opened."""
-        in_pane = self.focused is not self.post_list and self._shown is not None
-        summary = (
-            self._shown.summary if in_pane and self._shown else self.post_list.highlighted_post
-        )
+        """Open a link post's linked page, or the post itself, in the browser."""
+        summary = self._current_summary()
         if summary is None:
             self.notify("No post selected.", severity="warning", markup=False)
             return
-        if not is_web_url(summary.url):
+        shown = self._shown
+        linked = linked_page(shown) if shown is not None and shown.id == summary.id else None
+        self.open_web(linked.url if linked is not None else summary.url)
+
+    def action_open_post_in_browser(self) -> None:
+        """Open the post itself on the blog."""
+        summary = self._current_summary()
+        if summary is None:
+            self.notify("No post selected.", severity="warning", markup=False)
+            return
+        self.open_web(summary.url)
+
+    def open_web(self, url: str) -> None:
+        """Open ``url`` in the browser, saying which; only http(s) addresses are ever opened."""
+        if not is_web_url(url):
             self.notify(
-                f"Not opening {summary.url}: only http and https addresses are opened.",
+                f"Not opening {url}: only http and https addresses are opened.",
                 severity="warning",
                 markup=False,
             )
             return
-        self.app.open_url(summary.url)
-        self.notify(f"Opening {summary.url}", markup=False)
+        self.app.open_url(url)
+        self.notify(f"Opening {url}", markup=False)
+
+    def action_copy_url(self) -> None:
+        """Copy the post's address to the clipboard (OSC 52: works over SSH)."""
+        summary = self._current_summary()
+        if summary is None:
+            return
+        self.app.copy_to_clipboard(summary.url)
+        self.notify(f"Copied {summary.url}", title="Copied", markup=False)
+
+    # -- links in a post ------------------------------------------------------------------
+
+    def action_links(self) -> None:
+        """List the open post's links, numbered; the chosen one is followed."""
+        from .links import LinksScreen
+
+        post = self._shown
+        if post is None:
+            self.notify("No post open.", markup=False)
+            return
+        links = post_links(post)
+        if not links:
+            self.notify("This post has no links.", markup=False)
+            return
+        self.app.push_screen(LinksScreen(post.title, links), self.follow_link)
+
+    def follow_link(self, link: Link | None) -> None:
+        """Follow a link: a cached post of the site opens here, a tag page switches tag,
+        other http(s) links open in the browser; anything else is refused."""
+        if link is None:
+            return
+        target, value = classify(link.url, self._base_url)
+        if target is Target.TAG:
+            self.switch_tag(value)
+        elif target is Target.POST:
+            self.run_worker(
+                partial(self._find_linked_post, value, link.url),
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="linked-post",
+                description="Look for a linked post in the cache",
+            )
+        else:
+            self.open_web(link.url)
+
+    def _find_linked_post(self, post_id: str, url: str) -> None:
+        try:
+            cached = self._store.get_post(post_id) is not None
+        except ReaderError:
+            cached = False
+        self.post_message(LinkedPostFound(post_id, url, cached))
+
+    @on(LinkedPostFound)
+    def _linked_post_found(self, event: LinkedPostFound) -> None:
+        if not event.cached:  # not in the cache: the site has it
+            self.open_web(event.url)
+            return
+        if self._shown is not None:  # where the link was followed from
+            self._post_history.visit(self._shown.id)
+        self._post_history.visit(event.post_id)
+        self._go_to_post(event.post_id)
+
+    def _go_to_post(self, post_id: str) -> None:
+        """Open a post: in the list too if this tag has it, else just in the pane."""
+        self.post_list.select_post(post_id)  # its show timer then finds the post wanted already
+        self._request_post(post_id)
+        self.reading_pane.focus()
+
+    @property
+    def post_history(self) -> TagHistory:
+        """The posts reached by following links, for alt+←/alt+→."""
+        return self._post_history
+
+    def action_post_back(self) -> None:
+        """Back to the post a link was followed from."""
+        post_id = self._post_history.back()
+        if post_id is not None:
+            self._go_to_post(post_id)
+
+    def action_post_forward(self) -> None:
+        """Forward to the post of a followed link."""
+        post_id = self._post_history.forward()
+        if post_id is not None:
+            self._go_to_post(post_id)
 
     def action_refresh_feed(self) -> None:
         """Fetch the tag again (not in --offline or demo mode)."""

@@ -56,9 +56,11 @@ def _plural(count: int, noun: str) -> str:
 
 
 def describe_known(info: TagInfo, now: datetime) -> str:
-    """``12 posts · fetched 3 h ago`` (or ``· not fetched yet`` for tags seen on posts)."""
+    """``12 posts cached · 3 unread · fetched 3 h ago`` (``· not fetched`` for tags only seen
+    on posts)."""
     fetched = f"fetched {describe_age(info.fetched_at, now)}" if info.fetched_at else "not fetched"
-    return f"{_plural(info.count, 'post')} cached · {fetched}"
+    unread = f" · {info.unread:,} unread" if info.unread else ""
+    return f"{_plural(info.count, 'post')} cached{unread} · {fetched}"
 
 
 def ranked_known(query: str, known: Sequence[TagInfo]) -> Iterator[tuple[TagInfo, Content]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -29,6 +30,9 @@ from ..core.sanitize import one_line
 
 DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
 KIND_WIDTH = 7  # "chapter"
+MARK_WIDTH = 2  # "• " unread, "✦ " new since the last visit (and unread)
+UNREAD_MARK = "•"
+NEW_MARK = "✦"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,10 @@ class YearRow:
     def label(self) -> str:
         """``2023 · 12``."""
         return f"{self.year} · {self.count:,}"
+
+    def label_with(self, unread: int) -> str:
+        """``2023 · 12 · 3 unread`` (just ``2023 · 12`` when all are read)."""
+        return f"{self.label} · {unread:,} unread" if unread else self.label
 
 
 Row = YearRow | PostSummary
@@ -100,6 +108,8 @@ class PostList(ScrollView, can_focus=True):
         "post-list--date",
         "post-list--kind",
         "post-list--title",
+        "post-list--unread",
+        "post-list--mark",
         "post-list--cursor",
     }
 
@@ -112,6 +122,8 @@ class PostList(ScrollView, can_focus=True):
         & > .post-list--date { color: $text-muted; }
         & > .post-list--kind { color: $text-accent; }
         & > .post-list--title { color: $text; }
+        & > .post-list--unread { color: $text; text-style: bold; }
+        & > .post-list--mark { color: $text-accent; text-style: bold; }
         & > .post-list--cursor { background: $block-cursor-blurred-background; }
         &:focus > .post-list--cursor {
             background: $block-cursor-background;
@@ -154,6 +166,60 @@ class PostList(ScrollView, can_focus=True):
         self._row_of: dict[str, int] = {}
         self._cursor: int | None = None
         self._strips: LRUCache[tuple[int, bool, int, bool], Strip] = LRUCache(512)
+        self._read: set[str] = set()
+        self._new_since: datetime | None = None
+        self._unread_by_year: Counter[int] = Counter()
+
+    # -- read state -----------------------------------------------------------------------
+
+    def set_read_state(self, read: set[str], new_since: datetime | None = None) -> None:
+        """Which posts are read (shared with the caller: ``mark`` updates it) and the previous
+        visit's time: posts first seen after it are marked new (None: none are)."""
+        self._read = read
+        self._new_since = new_since
+        self._count_unread()
+
+    def _count_unread(self) -> None:
+        read = self._read
+        self._unread_by_year = Counter(
+            post.published.year for post in self._posts if post.id not in read
+        )
+        self._strips.clear()
+        self.refresh()
+
+    def is_read(self, post_id: str) -> bool:
+        """Whether ``post_id`` is marked read."""
+        return post_id in self._read
+
+    def is_new(self, post: PostSummary) -> bool:
+        """Whether ``post`` arrived after the previous visit to the tag."""
+        since = self._new_since
+        return since is not None and post.first_seen is not None and post.first_seen > since
+
+    def mark(self, post_id: str, read: bool) -> None:
+        """Mark ``post_id`` read or unread, redrawing its row and its year's heading."""
+        if (post_id in self._read) == read:
+            return
+        if read:
+            self._read.add(post_id)
+        else:
+            self._read.discard(post_id)
+        row = self._row_of.get(post_id)
+        if row is not None:
+            post = self._rows[row]
+            assert isinstance(post, PostSummary)
+            self._unread_by_year[post.published.year] += -1 if read else 1
+        self._strips.clear()
+        self.refresh()
+
+    @property
+    def unread_count(self) -> int:
+        """Unread posts in the list."""
+        return sum(self._unread_by_year.values())
+
+    def unread_in(self, year: int) -> int:
+        """Unread posts of ``year`` in the list."""
+        return self._unread_by_year[year]
 
     # -- data -----------------------------------------------------------------------------
 
@@ -204,7 +270,7 @@ class PostList(ScrollView, can_focus=True):
             row.id: index for index, row in enumerate(self._rows) if isinstance(row, PostSummary)
         }
         self._cursor = None
-        self._strips.clear()
+        self._count_unread()
         self.virtual_size = Size(self.size.width, len(self._rows))
         kept = self.row_of(current.id) if current is not None else None
         if kept is not None:
@@ -358,7 +424,8 @@ class PostList(ScrollView, can_focus=True):
 
     def _draw(self, row: Row, width: int, cursor: bool, base: Style) -> Strip:
         if isinstance(row, YearRow):
-            segments = [Segment(fit(row.label, width), base + self._style("year"))]
+            label = row.label_with(self._unread_by_year[row.year])
+            segments = [Segment(fit(" " * MARK_WIDTH + label, width), base + self._style("year"))]
         else:
             segments = list(self._post_segments(row, width, base))
         line_style = base
@@ -371,10 +438,14 @@ class PostList(ScrollView, can_focus=True):
     def _post_segments(self, post: PostSummary, width: int, base: Style) -> Iterator[Segment]:
         date = row_date(post).rjust(DATE_WIDTH)
         kind = post.kind.label.ljust(KIND_WIDTH)
-        used = DATE_WIDTH + 2 + KIND_WIDTH + 2
+        used = MARK_WIDTH + DATE_WIDTH + 2 + KIND_WIDTH + 2
+        unread = post.id not in self._read
+        mark = (NEW_MARK if self.is_new(post) else UNREAD_MARK) if unread else " "
+        yield Segment(mark.ljust(MARK_WIDTH), base + self._style("mark"))
         yield Segment(date, base + self._style("date"))
         yield Segment("  ", base)
         yield Segment(kind, base + self._style("kind"))
         yield Segment("  ", base)
         title = one_line(post.title) or "(untitled)"
-        yield Segment(fit(title, width - used), base + self._style("title"))
+        title_style = self._style("unread" if unread else "title")
+        yield Segment(fit(title, width - used), base + title_style)

@@ -26,12 +26,30 @@ from textual.worker import get_current_worker
 
 from ..core.dates import site_date
 from ..core.errors import InvalidTag
-from ..core.models import Post
+from ..core.models import Kind, Post
+from ..core.postlinks import beat_label, linked_page
 from ..core.sanitize import clean_text, one_line
 from ..core.tags import validate_tag
 from .markdown_lines import Line, make_console, render_chunks, render_text, warm_up
 
 _GROUP = "reading-pane-render"
+_KIND_NAMES = {
+    Kind.ENTRY: "entry",
+    Kind.LINK: "link post",
+    Kind.QUOTATION: "quotation",
+    Kind.NOTE: "note",
+    Kind.BEAT: "beat",
+    Kind.CHAPTER: "guide chapter",
+}
+
+
+def header_kind(post: Post) -> str:
+    """What the header calls the post: ``link post``, ``quotation``, ``beat: TIL``…"""
+    name = _KIND_NAMES.get(post.kind, str(post.kind))
+    label = beat_label(post)
+    return f"{name}: {label}" if label else name
+
+
 _CacheKey = tuple[Post, int, str]
 
 
@@ -214,6 +232,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._cache: LRUCache[_CacheKey, tuple[Line, ...]] = LRUCache(self.CACHE_SIZE)
         self._strips: LRUCache[tuple[int, Style, int], Strip] = LRUCache(256)
         self._tag_index: int | None = None
+        self._restore_line = 0
 
     @property
     def post_id(self) -> str | None:
@@ -319,8 +338,9 @@ class ReadingPane(ScrollView, can_focus=True):
             event.stop()
             self.post_message(self.TagChosen(tag, self._post.id))
 
-    def show_post(self, post: Post | None) -> None:
-        """Show ``post`` (``None``: a placeholder), superseding anything still rendering.
+    def show_post(self, post: Post | None, *, line: int = 0) -> None:
+        """Show ``post`` (``None``: a placeholder), superseding anything still rendering,
+        scrolled to ``line`` once that much of it is rendered.
 
         Showing the post already shown (an equal ``Post``) changes nothing, not even the
         scroll position.
@@ -329,7 +349,26 @@ class ReadingPane(ScrollView, can_focus=True):
             return
         self._post = post
         self._tag_index = None
+        self._restore_line = max(0, line) if post is not None else 0
         self._layout(new_post=True)
+        key = self._key
+        self._restore_position(complete=key is not None and key in self._cache)
+
+    @property
+    def position(self) -> int:
+        """The line at the top of the pane (what is remembered of a post)."""
+        if self._restore_line:  # not scrolled there yet: still the place to come back to
+            return self._restore_line
+        return round(self.scroll_offset.y)
+
+    def _restore_position(self, *, complete: bool) -> None:
+        """Scroll to the remembered line once enough of the body is there."""
+        line = self._restore_line
+        if not line or self._post is None:
+            return
+        if complete or self.line_count >= line + self.size.height:
+            self._restore_line = 0
+            self.scroll_to(y=line, animate=False, immediate=True, force=True)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -418,12 +457,21 @@ class ReadingPane(ScrollView, can_focus=True):
             placeholder = Text(self.PLACEHOLDER, style=style("placeholder"), justify="center")
             return render_text([Text(""), placeholder], console)
         meta = style("meta")
-        texts = [
-            Text(one_line(post.title) or "(untitled)", style=style("title")),
-            Text.assemble(
-                (site_date(post.published), meta), ("  ·  ", meta), (post.kind.label, meta)
-            ),
-        ]
+        title = one_line(post.title) or "(untitled)"
+        linked = linked_page(post)
+        texts: list[Text] = []
+        if linked is not None:  # the linked page first: it is what the post is about
+            texts.append(Text(linked.text or title, style=style("title")))
+            texts.append(Text(linked.url, style=style("url")))
+            if linked.text and linked.text != title:
+                texts.append(Text(title, style=meta))
+        else:
+            texts.append(Text(title, style=style("title")))
+        kind = header_kind(post)
+        line = Text.assemble((site_date(post.published), meta), ("  ·  ", meta), (kind, meta))
+        if linked is not None:
+            line.append("  ·  o opens it, O the post", meta)
+        texts.append(line)
         shown = [tag for tag in (one_line(raw) for raw in post.tags) if tag]
         if shown:
             tag_style, chosen, valid = style("tags"), self.chosen_tag, set(self.post_tags)
@@ -490,6 +538,7 @@ class ReadingPane(ScrollView, can_focus=True):
             )
         self._update_size()
         self.refresh()
+        self._restore_position(complete=message.complete)
         if message.complete:
             if len(self._body) <= self.CACHE_MAX_LINES:
                 self._cache[self._key] = tuple(self._body)
