@@ -21,8 +21,9 @@ SIZE = (120, 36)
 
 async def settle(pilot: Pilot[None]) -> None:
     """Let the show-post debounce fire and every worker finish."""
-    await pilot.pause(MainScreen.SHOW_DELAY * 2)
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(3):  # showing a post marks it read in a worker, which redraws the list
+        await pilot.pause(MainScreen.SHOW_DELAY * 2)
+        await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -563,13 +563,17 @@ class MainScreen(Screen[None]):
             return
         self.post_message(RefreshSucceeded(tag, posts, info, counts.new, counts.updated))
         if counts.new or counts.updated:
-            self.run_worker(
-                in_daemon_thread(self._convert_pending, name="convert"),
-                exclusive=True,
-                exit_on_error=False,
-                group="convert",
-                description="Make the Markdown of new posts",
-            )
+            self._convert_in_background()
+
+    def _convert_in_background(self) -> None:
+        """Make the Markdown of posts stored as HTML only (after a refresh or an archive)."""
+        self.run_worker(
+            in_daemon_thread(self._convert_pending, name="convert"),
+            exclusive=True,
+            exit_on_error=False,
+            group="convert",
+            description="Make the Markdown of newly fetched posts",
+        )
 
     def _convert_pending(self) -> int:
         """Background: convert the bodies the refresh stored as HTML only."""
@@ -1291,13 +1295,7 @@ class MainScreen(Screen[None]):
             self.query_one("#archive-progress", ProgressBar).update(total=1, progress=0)
         if event.tag == self._tag:
             self._reload_list()
-        self.run_worker(
-            in_daemon_thread(self._convert_pending, name="convert"),
-            exclusive=True,
-            exit_on_error=False,
-            group="convert",
-            description="Make the Markdown of the archive's posts",
-        )
+        self._convert_in_background()
 
     def _reload_list(self) -> None:
         tag = self._tag

@@ -133,31 +133,24 @@ class PostList(ScrollView, can_focus=True):
     }
     """
 
-    class Highlighted(Message):
+    class _PostMessage(Message):
+        """A message about one post of the list."""
+
+        def __init__(self, post_list: PostList, post: PostSummary) -> None:
+            super().__init__()
+            self.post_list = post_list
+            self.post = post
+
+        @property
+        def control(self) -> PostList:
+            """The list."""
+            return self.post_list
+
+    class Highlighted(_PostMessage):
         """The cursor moved to ``post``."""
 
-        def __init__(self, post_list: PostList, post: PostSummary) -> None:
-            super().__init__()
-            self.post_list = post_list
-            self.post = post
-
-        @property
-        def control(self) -> PostList:
-            """The list."""
-            return self.post_list
-
-    class Selected(Message):
+    class Selected(_PostMessage):
         """``post`` was chosen (enter, ``l`` or a click)."""
-
-        def __init__(self, post_list: PostList, post: PostSummary) -> None:
-            super().__init__()
-            self.post_list = post_list
-            self.post = post
-
-        @property
-        def control(self) -> PostList:
-            """The list."""
-            return self.post_list
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
