@@ -21,6 +21,7 @@ from tui_reader.core.store import Store
 from tui_reader.screens.links import LinksScreen
 from tui_reader.screens.tag_switcher import TagSwitcher
 from tui_reader.widgets.post_list import NEW_MARK, UNREAD_MARK, PostList, YearRow
+from tui_reader.widgets.reading_pane import ReadingPane
 
 SIZE = (120, 36)
 
@@ -456,3 +457,43 @@ async def test_escape_closes_the_links_without_following() -> None:
         await settle(pilot)
         assert main_of(app).reading_pane.post_id == kind_posts()[0].id
         assert not main_of(app).post_history.can_go_back
+
+
+async def test_clicking_a_link_address_in_the_body_follows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[str] = []
+    store = kinds_store()
+    app = make_app(store)
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = main_of(app)
+        link_post, quotation = kind_posts()[:2]
+        assert screen.reading_pane.post_id == link_post.id
+        pane = screen.reading_pane
+        header_lines = pane.line_count - pane.body_line_count
+
+        def click_offset(url: str) -> tuple[int, int]:
+            lines = pane.plain_text.splitlines()
+            for row in range(header_lines, len(lines)):
+                column = lines[row].find(url)
+                if column >= 0:
+                    region = pane.scrollable_content_region
+                    return (
+                        region.x - pane.region.x + column + 2,
+                        region.y - pane.region.y + row - pane.scroll_offset.y,
+                    )
+            raise AssertionError(f"{url} is not drawn in the body")
+
+        await pilot.click(ReadingPane, offset=click_offset(quotation.url))
+        await settle(pilot)
+        assert pane.post_id == quotation.id  # a cached post of the site opens here
+        assert opened == []
+        await pilot.press("alt+left")
+        await settle(pilot)
+        assert pane.post_id == link_post.id
+        await pilot.click(ReadingPane, offset=click_offset(LINK_TARGET))
+        await settle(pilot)
+        assert opened == [LINK_TARGET]  # another site: the browser
+        assert pane.link_at(None) is None

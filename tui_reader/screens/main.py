@@ -962,6 +962,11 @@ class MainScreen(Screen[None]):
         self._set_read(summary.id, read)
         self.notify(f"Marked {'read' if read else 'unread'}: {summary.title}", markup=False)
 
+    @on(ReadingPane.LinkClicked)
+    def _link_clicked(self, event: ReadingPane.LinkClicked) -> None:
+        """A link clicked in the post: followed like one chosen from the links list."""
+        self.follow_link(event.link)
+
     @on(ReadingPane.TagChosen)
     def _post_tag_chosen(self, event: ReadingPane.TagChosen) -> None:
         """A tag of the open post was chosen: go there, keeping this post highlighted."""

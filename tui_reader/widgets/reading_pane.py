@@ -9,6 +9,7 @@ supersedes an older one: its worker is cancelled and its results are ignored.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import ClassVar
 
@@ -17,7 +18,7 @@ from rich.text import Text
 from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -27,12 +28,13 @@ from textual.worker import get_current_worker
 from ..core.dates import site_date
 from ..core.errors import InvalidTag
 from ..core.models import Kind, Post
-from ..core.postlinks import beat_label, linked_page
+from ..core.postlinks import Link, beat_label, linked_page, post_links
 from ..core.sanitize import clean_text, one_line
 from ..core.tags import validate_tag
 from .markdown_lines import Line, make_console, render_chunks, render_text, warm_up
 
 _GROUP = "reading-pane-render"
+_URL = re.compile(r"https?://[^\s()<>]+")
 _KIND_NAMES = {
     Kind.ENTRY: "entry",
     Kind.LINK: "link post",
@@ -199,6 +201,14 @@ class ReadingPane(ScrollView, can_focus=True):
             self.tag = tag
             self.post_id = post_id
 
+    class LinkClicked(Message):
+        """A link of the post was clicked (only addresses the post itself links to)."""
+
+        def __init__(self, link: Link, post_id: str) -> None:
+            super().__init__()
+            self.link = link
+            self.post_id = post_id
+
     class _Body(Message, bubble=False):
         """Lines of body from the render worker (internal); ``restart`` drops earlier ones."""
 
@@ -332,11 +342,42 @@ class ReadingPane(ScrollView, can_focus=True):
         self._stop_choosing()
 
     def on_click(self, event: events.Click) -> None:
-        """A click on a tag in the header goes to that tag."""
+        """A click on a tag in the header goes to that tag; one on a link's address (drawn
+        as ``text (address)``) follows the link."""
+        post = self._post
+        if post is None:
+            return
         tag = event.style.meta.get("tag")
-        if isinstance(tag, str) and self._post is not None and tag in self.post_tags:
+        if isinstance(tag, str) and tag in self.post_tags:
             event.stop()
-            self.post_message(self.TagChosen(tag, self._post.id))
+            self.post_message(self.TagChosen(tag, post.id))
+            return
+        link = self.link_at(event.get_content_offset(self))
+        if link is not None:
+            event.stop()
+            self.post_message(self.LinkClicked(link, post.id))
+
+    def link_at(self, offset: Offset | None) -> Link | None:
+        """The post's link whose address is drawn at ``offset`` (content coordinates).
+
+        Only an address the post links to is returned: one cut by wrapping is matched to
+        the single link it starts, never opened as drawn."""
+        if offset is None or self._post is None:
+            return None
+        index = self.scroll_offset.y + offset.y
+        lines = [*self._header, *self._body]
+        if not 0 <= index < len(lines):
+            return None
+        text = "".join(segment.text for segment in lines[index])
+        for match in _URL.finditer(text):
+            if match.start() <= offset.x < match.end():
+                shown = match.group(0)
+                links = post_links(self._post)
+                exact = [link for link in links if link.url == shown]
+                begun = [link for link in links if link.url.startswith(shown)]
+                chosen = exact or (begun if len(begun) == 1 else [])
+                return chosen[0] if chosen else None
+        return None
 
     def show_post(self, post: Post | None, *, line: int = 0) -> None:
         """Show ``post`` (``None``: a placeholder), superseding anything still rendering,
