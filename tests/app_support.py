@@ -104,10 +104,31 @@ def make_app(
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let timers fire (the show-post debounce), workers finish and messages drain."""
+    """Let timers fire (the show-post debounce), workers finish and messages drain.
+
+    On a loaded machine the debounce timer can fire late: while the highlighted post is not
+    yet the one in the reading pane, wait another round (a few at most).
+    """
     app = pilot.app
-    await pilot.pause(MainScreen.SHOW_DELAY * 2)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(6):
+        await pilot.pause(MainScreen.SHOW_DELAY * 2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not _showing_other_post(app):
+            break
+
+
+def _showing_other_post(app: object) -> bool:
+    """Whether the reading screen's pane lags behind its list's cursor."""
+    screens = getattr(app, "screen_stack", [])
+    main = next((screen for screen in screens if isinstance(screen, MainScreen)), None)
+    if main is None or not main.is_mounted:
+        return False
+    try:
+        highlighted = main.post_list.highlighted_post
+        shown = main.reading_pane.post_id
+    except Exception:  # not composed yet, or being torn down
+        return False
+    return highlighted is not None and shown is None

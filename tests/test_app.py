@@ -114,6 +114,8 @@ async def test_holding_j_renders_only_the_post_the_cursor_stops_on(
         original(self, post, line=line)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ReadingPane, "show_post", recording)
+    # A generous debounce: on a loaded machine key presses can be ~100 ms apart.
+    monkeypatch.setattr(MainScreen, "SHOW_DELAY", 0.5)
     store = seeded_store()
     ids = [p.id for p in store.list_posts(TAG)]
     app = make_app(store)
