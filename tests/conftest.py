@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fault_support import Seeded, seed
 from tests.site_server import SiteServer
 
 
@@ -28,3 +29,13 @@ def site() -> Iterator[SiteServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def seeded(site: SiteServer, tmp_path: Path) -> Iterator[Seeded]:
+    """A cache filled by one good fetch of the loopback site (the fault suites' start)."""
+    seeded = seed(site, tmp_path)
+    try:
+        yield seeded
+    finally:
+        seeded.store.close()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests import sitefeeds
-from tests.fault_support import TAG, Seeded, assert_plain_words, integrity, seed, snapshot
+from tests.fault_support import TAG, Seeded, assert_plain_words, integrity, snapshot
 from tests.site_server import SiteServer
 from tui_reader.app import ReaderApp
 from tui_reader.cli import main
@@ -33,15 +33,6 @@ from tui_reader.core.refresh import refresh_tag
 from tui_reader.core.store import SCHEMA_VERSION, Store, content_hash
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def seeded(site: SiteServer, tmp_path: Path) -> Iterator[Seeded]:
-    seeded = seed(site, tmp_path)
-    try:
-        yield seeded
-    finally:
-        seeded.store.close()
 
 
 def filled_cache(site: SiteServer, path: Path, posts: int = 40) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -24,10 +22,9 @@ from tests.fault_support import (
     Seeded,
     assert_plain_words,
     peak_memory,
-    seed,
     snapshot,
 )
-from tests.site_server import Fault, SiteServer
+from tests.site_server import Fault
 from tui_reader.core.errors import (
     FeedParseError,
     FetchError,
@@ -38,15 +35,6 @@ from tui_reader.core.errors import (
 )
 from tui_reader.core.fetch import USER_AGENT, FetchLimits, fetch_feed, new_client
 from tui_reader.core.refresh import refresh_tag
-
-
-@pytest.fixture
-def seeded(site: SiteServer, tmp_path: Path) -> Iterator[Seeded]:
-    seeded = seed(site, tmp_path)
-    try:
-        yield seeded
-    finally:
-        seeded.store.close()
 
 
 def fails_within(

@@ -9,8 +9,6 @@ already cached is lost ("as it was, or better").
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -22,25 +20,15 @@ from tests.fault_support import (
     TAG,
     Seeded,
     peak_memory,
-    seed,
     snapshot,
 )
-from tests.site_server import Fault, SiteServer
+from tests.site_server import Fault
 from tui_reader.core.errors import FeedParseError, NotAFeed
 from tui_reader.core.refresh import RefreshResult
 
 PROLOG = b'<?xml version="1.0" encoding="utf-8"?>\n'
 ATOM = '<feed xmlns="http://www.w3.org/2005/Atom"><title>Simon Willison\'s Weblog: llms</title>'
 NEW_ID = "https://simonwillison.net/2026/Apr/1/new-post/"
-
-
-@pytest.fixture
-def seeded(site: SiteServer, tmp_path: Path) -> Iterator[Seeded]:
-    seeded = seed(site, tmp_path)
-    try:
-        yield seeded
-    finally:
-        seeded.store.close()
 
 
 def serve(seeded: Seeded, body: bytes) -> None:

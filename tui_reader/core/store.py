@@ -201,10 +201,8 @@ def _sane_header(header: bytes) -> bool:
 
 
 def _kind(text: str) -> Kind:
-    try:
-        return Kind(text)
-    except ValueError:
-        return Kind.ENTRY
+    """A stored kind (an unknown one reads as an entry)."""
+    return _KINDS.get(text, Kind.ENTRY)
 
 
 def _tags(text: str) -> tuple[str, ...]:
@@ -598,13 +596,13 @@ class Store:
             " ORDER BY p.published DESC, p.id",
             params,
         )
-        kinds, unstamp = _KINDS, _unstamp
+        kind_of, unstamp = _kind, _unstamp
         return [
             PostSummary(
                 post_id,
                 url,
                 title,
-                kinds.get(kind, Kind.ENTRY),
+                kind_of(kind),
                 unstamp(published),
                 unstamp(first_seen),
             )
