@@ -85,7 +85,9 @@ class Fault:
       many MiB, streamed), ``body`` (raw bytes, with ``content_type``/``content_encoding``; status
       200 unless ``status``), ``status`` alone (a small HTML error page).
     Modifying delivery (combine freely with the above or with the normal answer):
-      ``delay`` seconds before answering; ``hang`` never answers (socket held until stop());
+      ``delay`` seconds before answering; ``gate`` holds the answer until that event is set
+      (so a test can look at the in-between state without racing a clock); ``hang`` never
+      answers (socket held until stop());
       ``hang_after_headers`` sends the headers then holds; ``drip_interval`` sends the body one
       byte per interval (``drip_headers``: the status line and headers too); ``truncate_at``
       sends that many body bytes under a larger ``Content-Length``, then closes;
@@ -101,6 +103,7 @@ class Fault:
     content_type: str | None = None
     content_encoding: str | None = None
     delay: float = 0.0
+    gate: threading.Event | None = None
     hang: bool = False
     hang_after_headers: bool = False
     drip_interval: float | None = None
@@ -436,6 +439,14 @@ class SiteServer:
         with self._lock:
             self._faults.clear()
 
+    def _wait_for_gate(self, gate: threading.Event) -> bool:
+        """Hold a handler until ``gate`` is set; False if the server stops first."""
+        deadline = time.monotonic() + HOLD_LIMIT
+        while not gate.wait(0.02):
+            if self._stop.is_set() or time.monotonic() > deadline:
+                return False
+        return True
+
     def _take_fault(self, target: str, path: str) -> Fault | None:
         with self._lock:
             for key in (target, path):
@@ -740,6 +751,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = site._take_fault(self.path, path)
         if fault is not None:
             if fault.delay and site._stop.wait(fault.delay):
+                self.close_connection = True
+                return
+            if fault.gate is not None and not site._wait_for_gate(fault.gate):
                 self.close_connection = True
                 return
             if fault.hang:

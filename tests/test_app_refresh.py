@@ -65,7 +65,8 @@ async def test_the_ui_answers_keys_while_a_slow_refresh_runs(site: SiteServer) -
     site.add_tag(TAG, sample_posts(TAG, 10))
     store = Store(":memory:")
     refresh_tag(store, TAG, base_url=site.url)  # something cached to move through
-    site.set_fault(FEED_PATH, Fault(delay=1.0))
+    gate = threading.Event()
+    site.set_fault(FEED_PATH, Fault(gate=gate))
     app = make_app(store, offline=False, base_url=site.url)
     async with app.run_test() as pilot:
         await pilot.pause()
@@ -74,6 +75,7 @@ async def test_the_ui_answers_keys_while_a_slow_refresh_runs(site: SiteServer) -
         await pilot.press("j")
         assert main_screen(app).post_list.highlighted != before
         assert "refreshing…" in status_line(app)  # the refresh is still running
+        gate.set()
         await settle(pilot)
         assert "up to date" in status_line(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -135,11 +136,13 @@ async def test_archive_downloads_the_whole_tag_with_progress(site: SiteServer) -
         await settle(pilot)
         main = main_of(app)
         assert len(main.post_list.posts) == 30
-        site.set_fault(f"/tags/{TAG}.atom?size=1000", Fault(delay=0.5, times=1))
+        gate = threading.Event()
+        site.set_fault(f"/tags/{TAG}.atom?size=1000", Fault(gate=gate, times=1))
         await pilot.press("A")
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert main.has_class("-archiving")
         assert str(main.query_one("#archive-label", Label).render())
+        gate.set()
         await main.workers.wait_for_complete()
         await settle(pilot)
         assert len(main.post_list.posts) == 45

@@ -3,6 +3,7 @@ tags, cursor memory, and the renamed / unknown tag cases."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from tests.app_support import FETCHED, NOW, TAG, make_app, make_post, settle
-from tests.site_server import SiteServer
+from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import sample_posts
 from tui_reader.app import ReaderApp, _last_tag
 from tui_reader.core.models import Post
@@ -134,22 +135,18 @@ async def test_a_new_tag_is_fetched_with_progress_then_shown(site: SiteServer) -
     app = make_app(Store(":memory:"), offline=False, base_url=site.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        site.set_fault("/tags/copyright.atom", _slow())
+        gate = threading.Event()
+        site.set_fault("/tags/copyright.atom", Fault(gate=gate))
         await pilot.press("t", *"copyright", "enter")
         await pilot.pause(0.2)
         screen = main_of(app)
         assert "opening “copyright”" in str(screen.query_one(StatusBar).render())
         assert screen.tag == TAG  # the user keeps reading meanwhile
+        gate.set()
         await settle(pilot)
         assert screen.tag == "copyright"
         assert len(screen.post_list.posts) == 7
         assert "opening" not in str(screen.query_one(StatusBar).render())
-
-
-def _slow():  # type: ignore[no-untyped-def]
-    from tests.site_server import Fault
-
-    return Fault(delay=0.6)
 
 
 async def test_site_suggestions_are_listed_as_you_type(site: SiteServer) -> None:
