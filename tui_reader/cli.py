@@ -193,12 +193,18 @@ def _open_store() -> Store:
 
 def cmd_read(args: argparse.Namespace) -> int:
     """Open the reader."""
-    from .app import run_reader
+    from .startup import pause_collector, resume_collector
 
-    tag = validate_tag(args.tag) if args.tag is not None else None
-    return run_reader(
-        tag, base_url=_base_url(args), offline=getattr(args, "offline", False), demo=args.demo
-    )
+    pause_collector()  # the reader resumes it once its first screen is painted
+    try:
+        from .app import run_reader
+
+        tag = validate_tag(args.tag) if args.tag is not None else None
+        return run_reader(
+            tag, base_url=_base_url(args), offline=getattr(args, "offline", False), demo=args.demo
+        )
+    finally:
+        resume_collector()  # in case the reader ended before painting
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

@@ -38,6 +38,7 @@ from ..core.settings import MAX_PINS, Settings, toggle_pin
 from ..core.store import Store
 from ..core.tags import split_tag, validate_tag
 from ..core.urls import is_web_url
+from ..startup import resume_collector
 from ..widgets.post_list import PostList
 from ..widgets.reading_pane import ReadingPane
 from ..widgets.status_bar import Clock, Status, StatusBar
@@ -462,6 +463,7 @@ class MainScreen(Screen[None]):
             self.notify(problem, title="Settings", severity="warning", timeout=15, markup=False)
         if not self._offline_mode:
             self._start_refresh()
+        self.call_after_refresh(resume_collector)
 
     def on_unmount(self) -> None:
         """Save the tag and the cursors for the next start; stop an archive download."""

@@ -1,0 +1,67 @@
+"""The reader's start-up pauses the cyclic garbage collector until the first paint."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from tests.app_support import make_app, seeded_store, settle
+from tui_reader import startup
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """Leave the collector as it was found: enabled, nothing frozen by the test."""
+    yield
+    startup.resume_collector()
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_resume_without_a_pause_changes_nothing(collector: None) -> None:
+    frozen = gc.get_freeze_count()
+    startup.resume_collector()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_pause_then_resume_freezes_the_start_up_objects(collector: None) -> None:
+    startup.pause_collector()
+    assert not gc.isenabled()
+    startup.resume_collector()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+
+
+def test_a_collector_disabled_by_someone_else_stays_disabled(collector: None) -> None:
+    gc.disable()
+    startup.pause_collector()
+    startup.resume_collector()
+    assert not gc.isenabled()
+
+
+async def test_the_reader_collects_again_once_its_first_screen_is_painted(
+    collector: None,
+) -> None:
+    startup.pause_collector()
+    app = make_app(seeded_store())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert gc.isenabled()
+
+
+def test_the_reader_command_pauses_the_collector_while_it_starts(
+    collector: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui_reader.app
+    from tui_reader.cli import main
+
+    enabled: list[bool] = []
+    monkeypatch.setattr(
+        tui_reader.app, "run_reader", lambda *a, **k: enabled.append(gc.isenabled()) or 0
+    )
+    assert main(["--offline", "llms"]) == 0
+    assert enabled == [False]
+    assert gc.isenabled()  # and it is running again afterwards
