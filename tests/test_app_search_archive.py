@@ -156,7 +156,8 @@ async def test_a_failed_archive_stays_visible_and_keeps_the_cache(site: SiteServ
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_of(app)
-        site.set_fault(f"/tags/{TAG}.atom?size=1000", Fault(status=500))
+        assert not main.query("#archive-bar")  # built on the first download, not at start-up
+        site.set_fault(f"/tags/{TAG}.atom?size=1000", Fault(status=500, times=1))
         await pilot.press("A")
         await main.workers.wait_for_complete()
         await settle(pilot)
@@ -164,6 +165,12 @@ async def test_a_failed_archive_stays_visible_and_keeps_the_cache(site: SiteServ
         assert "Press A to resume" in label
         assert main.has_class("-archiving")
         assert len(main.post_list.posts) == 30
+        await pilot.press("A")  # resumes in the same bar, and this time succeeds
+        await main.workers.wait_for_complete()
+        await settle(pilot)
+        assert len(main.query("#archive-bar")) == 1
+        assert not main.has_class("-archiving")
+        assert len(main.post_list.posts) == 45
 
 
 async def test_archive_is_refused_offline() -> None:

@@ -12,7 +12,6 @@ app is refused without writing to it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sqlite3
@@ -215,6 +214,8 @@ def _tags(text: str) -> tuple[str, ...]:
 
 def content_hash(post: Post) -> str:
     """A digest of everything a feed can change about a post."""
+    import hashlib  # only when posts are written: not on the reader's way to its first paint
+
     payload = json.dumps(
         [post.url, post.title, str(post.kind), _stamp(post.published), list(post.tags), post.html],
         ensure_ascii=False,

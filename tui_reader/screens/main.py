@@ -24,21 +24,20 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, ProgressBar, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..background import in_daemon_thread
 from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
 from ..core.history import TagHistory
 from ..core.models import Kind, MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
-from ..core.postlinks import Link, Target, classify, linked_page, post_links
 from ..core.reader_state import ReaderState, save_state
-from ..core.search import SearchHit
 from ..core.settings import MAX_PINS, Settings, toggle_pin
 from ..core.store import Store
 from ..core.tags import split_tag, validate_tag
 from ..core.urls import is_web_url
 from ..startup import resume_collector
+from ..widgets.archive_bar import ArchiveBar
 from ..widgets.post_list import PostList
 from ..widgets.reading_pane import ReadingPane
 from ..widgets.status_bar import Clock, Status, StatusBar
@@ -47,6 +46,8 @@ if TYPE_CHECKING:
     import httpx
 
     from ..core.archive import ArchiveProgress, ArchiveResult
+    from ..core.postlinks import Link
+    from ..core.search import SearchHit
 
 ClientFactory = Callable[[], "httpx.Client"]
 
@@ -423,9 +424,6 @@ class MainScreen(Screen[None]):
                 yield PostList(id="posts")
             yield ReadingPane(id="reader")
         yield Static(id="empty")
-        with Horizontal(id="archive-bar"):
-            yield Label(id="archive-label")
-            yield ProgressBar(id="archive-progress", show_eta=False)
         yield StatusBar(clock=self._clock, id="status")
         yield Footer()
 
@@ -1017,6 +1015,8 @@ class MainScreen(Screen[None]):
 
     def action_open_in_browser(self) -> None:
         """Open a link post's linked page, or the post itself, in the browser."""
+        from ..core.postlinks import linked_page
+
         summary = self._current_summary()
         if summary is None:
             self.notify("No post selected.", severity="warning", markup=False)
@@ -1057,6 +1057,7 @@ class MainScreen(Screen[None]):
 
     def action_links(self) -> None:
         """List the open post's links, numbered; the chosen one is followed."""
+        from ..core.postlinks import post_links
         from .links import LinksScreen
 
         post = self._shown
@@ -1072,6 +1073,8 @@ class MainScreen(Screen[None]):
     def follow_link(self, link: Link | None) -> None:
         """Follow a link: a cached post of the site opens here, a tag page switches tag,
         other http(s) links open in the browser; anything else is refused."""
+        from ..core.postlinks import Target, classify
+
         if link is None:
             return
         target, value = classify(link.url, self._base_url)
@@ -1220,13 +1223,11 @@ class MainScreen(Screen[None]):
 
     # -- archive ------------------------------------------------------------------------
 
-    def action_archive(self) -> None:
+    async def action_archive(self) -> None:
         """Download the tag's whole history in the background (pressed again: stop)."""
         if self._archive_stop is not None:
             self._archive_stop.set()
-            self.query_one("#archive-label", Label).update(
-                Content(f"Stopping the download of “{self._tag}” after this page…")
-            )
+            self._archive_bar().say(f"Stopping the download of “{self._tag}” after this page…")
             return
         if self._offline_mode:
             self.notify("The whole archive needs the network (offline or demo mode).", markup=False)
@@ -1234,17 +1235,22 @@ class MainScreen(Screen[None]):
         stop = threading.Event()
         self._archive_stop = stop
         tag = self._tag
+        text = f"{tag}: asking the site how many posts there are…"
+        if self.query("#archive-bar"):
+            self._archive_bar().say(text)
+            self._archive_bar().show_progress(0, None)
+        else:  # the first download: the bar is not built at start-up
+            await self.mount(ArchiveBar(text, id="archive-bar"), before=self.query_one(StatusBar))
         self.add_class("-archiving")
-        self.query_one("#archive-label", Label).update(
-            Content(f"{tag}: asking the site how many posts there are…")
-        )
-        self.query_one("#archive-progress", ProgressBar).update(total=None, progress=0)
         self.run_worker(
             self._archive(tag, stop),
             exit_on_error=False,
             group="archive",
             description=f"Download the whole archive of {tag}",
         )
+
+    def _archive_bar(self) -> ArchiveBar:
+        return self.query_one("#archive-bar", ArchiveBar)
 
     async def _archive(self, tag: str, stop: threading.Event) -> None:
         try:
@@ -1280,12 +1286,8 @@ class MainScreen(Screen[None]):
     @on(ArchiveProgressed)
     def _archive_progressed(self, event: ArchiveProgressed) -> None:
         progress = event.progress
-        self.query_one("#archive-label", Label).update(Content(progress.describe()))
-        bar = self.query_one("#archive-progress", ProgressBar)
-        if progress.total:
-            bar.update(total=progress.total, progress=min(progress.posts, progress.total))
-        else:
-            bar.update(total=None)
+        self._archive_bar().say(progress.describe())
+        self._archive_bar().show_progress(progress.posts, progress.total)
         if progress.pages and progress.tag == self._tag:
             self._reload_list()
 
@@ -1296,10 +1298,8 @@ class MainScreen(Screen[None]):
             self.remove_class("-archiving")
             self.notify(event.summary, title="Archive", markup=False)
         else:  # stays on screen until the next download (A) succeeds
-            self.query_one("#archive-label", Label).update(
-                Content(f"⚠ {event.summary} Press A to resume.")
-            )
-            self.query_one("#archive-progress", ProgressBar).update(total=1, progress=0)
+            self._archive_bar().say(f"⚠ {event.summary} Press A to resume.")
+            self._archive_bar().show_progress(0, 1)
         if event.tag == self._tag:
             self._reload_list()
         self._convert_in_background()
