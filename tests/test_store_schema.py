@@ -71,8 +71,12 @@ def test_a_version_1_cache_migrates_and_is_indexed(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     ids = write_v1_cache(path)
     with Store(path) as store:
-        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 4
+        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 5
         assert [p.id for p in store.list_posts("llms")] == ids[::-1]
+        assert store.list_posts("llms", limit=2) == store.list_posts("llms")[:2]
+        assert {y: (c.posts, c.unread) for y, c in store.year_counts("llms").items()} == {
+            2023: (3, 3)
+        }
         assert store.validators("llms") == Validators(None, "Wed, 01 Nov 2023 12:00:00 GMT")
         assert store.archive_state("llms") is None
         assert store.read_ids() == set() and store.unread_count("llms") == 3

@@ -66,6 +66,15 @@ class Post:
 
 
 @dataclass(frozen=True, slots=True)
+class YearCount:
+    """A year of a tag's posts: how many, and how many of them are unread."""
+
+    year: int
+    posts: int
+    unread: int
+
+
+@dataclass(frozen=True, slots=True)
 class Validators:
     """HTTP cache validators remembered from the last successful fetch of a feed."""
 

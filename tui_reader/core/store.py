@@ -34,10 +34,11 @@ from .models import (
     PostSummary,
     TagInfo,
     Validators,
+    YearCount,
 )
 from .tags import is_slug, split_tag
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE posts (
@@ -131,7 +132,27 @@ DROP INDEX IF EXISTS posts_summary;
 CREATE INDEX posts_summary ON posts (id, published, url, title, kind, first_seen);
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
+# Version 5: each membership carries its post's date, so a tag's newest posts and its
+# per-year counts are read from one index (the reader's first screen, without reading the
+# whole list). A trigger keeps the copy in step when a post's date changes.
+_SCHEMA_V5 = """
+ALTER TABLE tag_posts ADD COLUMN published TEXT NOT NULL DEFAULT '';
+UPDATE tag_posts SET published = coalesce(
+    (SELECT published FROM posts WHERE posts.id = tag_posts.post_id), ''
+);
+CREATE INDEX tag_posts_by_date ON tag_posts (tag, published DESC, post_id);
+CREATE TRIGGER tag_posts_follow_date AFTER UPDATE OF published ON posts BEGIN
+    UPDATE tag_posts SET published = new.published WHERE post_id = new.id;
+END;
+"""
+
+_MIGRATIONS: dict[int, str] = {
+    1: _SCHEMA_V1,
+    2: _SCHEMA_V2,
+    3: _SCHEMA_V3,
+    4: _SCHEMA_V4,
+    5: _SCHEMA_V5,
+}
 _KINDS = {kind.value: kind for kind in Kind}
 
 
@@ -540,8 +561,8 @@ class Store:
                     unchanged += 1
                 members = {t.lower() for t in post.tags if is_slug(t)} | set(split_tag(tag))
                 conn.executemany(
-                    "INSERT OR IGNORE INTO tag_posts (tag, post_id) VALUES (?, ?)",
-                    [(member, post.id) for member in sorted(members)],
+                    "INSERT OR IGNORE INTO tag_posts (tag, post_id, published) VALUES (?, ?, ?)",
+                    [(member, post.id, values[3]) for member in sorted(members)],
                 )
             self._record_fetch(conn, tag, validators if archive is None else None, now)
             if archive is not None:
@@ -588,15 +609,24 @@ class Store:
         sql = " INTERSECT ".join("SELECT post_id FROM tag_posts WHERE tag = ?" for _ in parts)
         return sql, tuple(parts)
 
-    def list_posts(self, tag: str) -> list[PostSummary]:
-        """The cached posts carrying ``tag`` (all parts of a combination), newest first."""
+    def list_posts(self, tag: str, *, limit: int | None = None) -> list[PostSummary]:
+        """The cached posts carrying ``tag`` (all parts of a combination), newest first; with
+        ``limit``, only that many of the newest (for one tag, read from the date index)."""
         members, params = self._members_clause(tag)
-        rows = self._select_tuples(
-            "SELECT p.id, p.url, p.title, p.kind, p.published, p.first_seen"
-            f" FROM ({members}) AS m JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id"
-            " ORDER BY p.published DESC, p.id",
-            params,
-        )
+        select = "SELECT p.id, p.url, p.title, p.kind, p.published, p.first_seen"
+        if limit is not None and len(params) == 1:
+            sql = (
+                f"{select} FROM tag_posts AS m INDEXED BY tag_posts_by_date"
+                " JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id"
+                " WHERE m.tag = ? ORDER BY m.published DESC, m.post_id LIMIT ?"
+            )
+        else:
+            sql = (
+                f"{select} FROM ({members}) AS m"
+                " JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id"
+                " ORDER BY p.published DESC, p.id"
+            ) + (" LIMIT ?" if limit is not None else "")
+        rows = self._select_tuples(sql, params if limit is None else (*params, limit))
         kind_of, unstamp = _kind, _unstamp
         return [
             PostSummary(
@@ -609,6 +639,29 @@ class Store:
             )
             for post_id, url, title, kind, published, first_seen in rows
         ]
+
+    def year_counts(self, tag: str) -> dict[int, YearCount]:
+        """How many posts carry ``tag`` (all parts of a combination) in each year, and how
+        many of those are unread, without reading the posts (one tag: from the date index)."""
+        members, params = self._members_clause(tag)
+        if len(params) == 1:
+            source = "SELECT post_id, published FROM tag_posts WHERE tag = ?"
+        else:
+            source = (
+                f"SELECT p.id AS post_id, p.published FROM ({members}) AS m"
+                " JOIN posts AS p ON p.id = m.post_id"
+            )
+        rows = self._select_tuples(
+            "SELECT substr(published, 1, 4) AS year, count(*),"
+            " sum(post_id NOT IN (SELECT post_id FROM read_posts))"
+            f" FROM ({source}) GROUP BY year",
+            params,
+        )
+        counts: dict[int, YearCount] = {}
+        for year, posts, unread in rows:
+            with suppress(TypeError, ValueError):
+                counts[int(year)] = YearCount(int(year), int(posts), int(unread))
+        return counts
 
     def get_post(self, post_id: str) -> Post | None:
         """One whole post, or None if it is not cached."""

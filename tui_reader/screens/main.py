@@ -30,7 +30,15 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..background import in_daemon_thread
 from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
 from ..core.history import TagHistory
-from ..core.models import Kind, MergeCounts, Post, PostSummary, TagInfo, TagSuggestion
+from ..core.models import (
+    Kind,
+    MergeCounts,
+    Post,
+    PostSummary,
+    TagInfo,
+    TagSuggestion,
+    YearCount,
+)
 from ..core.reader_state import ReaderState, save_state
 from ..core.settings import MAX_PINS, Settings, toggle_pin
 from ..core.store import Store
@@ -202,6 +210,10 @@ class MainScreen(Screen[None]):
 
     SHOW_DELAY: ClassVar[float] = 0.08
     """Seconds the cursor must rest on a post before it is rendered."""
+
+    FIRST_ROWS: ClassVar[int] = 250
+    """Posts read before the first paint (more than any terminal shows); a longer list's
+    other posts are read in the background straight after."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -407,6 +419,7 @@ class MainScreen(Screen[None]):
         self._archive_stop: threading.Event | None = None
         self._read: set[str] = set()
         self._all_posts: tuple[PostSummary, ...] = ()
+        self._years: dict[int, YearCount] | None = None
         self._kind: Kind | None = None
         self._new_since: datetime | None = None
         self._read_lock = threading.Lock()
@@ -445,8 +458,10 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         """Paint from the cache at once, then refresh in the background."""
         self._pane = self.reading_pane
+        cursor = self._state.cursors.get(self._tag)
+        years: dict[int, YearCount] | None = None
         try:
-            posts = self._store.list_posts(self._tag)
+            posts, years = self._first_screen(cursor)
             info = self._store.tag_info(self._tag)
             self._read = self._store.read_ids()
             self._new_since = self._store.visit_tag(self._tag, when=self._clock())
@@ -454,7 +469,9 @@ class MainScreen(Screen[None]):
             posts, info = [], None
             self._set_status(replace(self._status, error=error.message))
         self._set_status(replace(self._status, fetched_at=info.fetched_at if info else None))
-        self._show_posts(posts, cursor=self._state.cursors.get(self._tag))
+        self._show_posts(posts, cursor=cursor, years=years)
+        if years is not None:  # only the newest posts so far: the rest, once they are painted
+            self.call_after_refresh(self._reload_list)
         self.post_list.focus()
         self._state.last_tag = self._tag
         for problem in self._settings_problems:
@@ -462,6 +479,18 @@ class MainScreen(Screen[None]):
         if not self._offline_mode:
             self._start_refresh()
         self.call_after_refresh(resume_collector)
+
+    def _first_screen(
+        self, cursor: str | None
+    ) -> tuple[list[PostSummary], dict[int, YearCount] | None]:
+        """The newest posts and every year's counts, enough to paint the first screen of a
+        long list at once (None for the counts: the posts are the whole list)."""
+        posts = self._store.list_posts(self._tag, limit=self.FIRST_ROWS)
+        if len(posts) < self.FIRST_ROWS:
+            return posts, None
+        if cursor is not None and all(post.id != cursor for post in posts):
+            return self._store.list_posts(self._tag), None  # the saved place is further down
+        return posts, self._store.year_counts(self._tag)
 
     def on_unmount(self) -> None:
         """Save the tag and the cursors for the next start; stop an archive download."""
@@ -510,12 +539,21 @@ class MainScreen(Screen[None]):
         """The only kind of post listed (None: every kind)."""
         return self._kind
 
-    def _show_posts(self, posts: Sequence[PostSummary], *, cursor: str | None = None) -> None:
+    def _show_posts(
+        self,
+        posts: Sequence[PostSummary],
+        *,
+        cursor: str | None = None,
+        years: dict[int, YearCount] | None = None,
+    ) -> None:
+        """``years``: every year's counts when ``posts`` is only the newest part of the list."""
         self._all_posts = tuple(posts)
+        self._years = years
         self._show_filtered(cursor)
 
     def _show_filtered(self, cursor: str | None = None) -> None:
         kind = self._kind
+        years = self._years if kind is None else None
         posts = (
             self._all_posts
             if kind is None
@@ -523,10 +561,11 @@ class MainScreen(Screen[None]):
         )
         post_list = self.post_list
         post_list.set_read_state(self._read, self._new_since)
-        post_list.set_posts(posts)
+        post_list.set_posts(posts, years=years)
         if cursor is not None:
             post_list.select_post(cursor)
-        self.query_one("#list-pane").border_title = posts_title(len(posts), self._tag, kind)
+        count = len(posts) if years is None else sum(year.posts for year in years.values())
+        self.query_one("#list-pane").border_title = posts_title(count, self._tag, kind)
         self.set_class(not posts, "-empty")
         if not posts:
             self.query_one("#empty", Static).update(self._empty_message())

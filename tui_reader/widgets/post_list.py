@@ -8,7 +8,7 @@ of thirty. Feed text is drawn as plain segments: never parsed as markup.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -25,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..core.dates import site_day
-from ..core.models import PostSummary
+from ..core.models import PostSummary, YearCount
 from ..core.sanitize import one_line
 
 DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
@@ -62,9 +62,16 @@ def row_date(summary: PostSummary) -> str:
     return head if head and year == str(summary.published.year) else day
 
 
-def grouped_rows(posts: Sequence[PostSummary]) -> tuple[Row, ...]:
-    """Rows for ``posts`` (newest first): each year's heading, then its posts."""
-    counts = Counter(post.published.year for post in posts)
+def grouped_rows(
+    posts: Sequence[PostSummary], years: Mapping[int, YearCount] | None = None
+) -> tuple[Row, ...]:
+    """Rows for ``posts`` (newest first): each year's heading, then its posts. Headings count
+    ``posts``, or give ``years``' counts when ``posts`` is only the newest part of a list."""
+    counts = (
+        Counter(post.published.year for post in posts)
+        if years is None
+        else Counter({year: count.posts for year, count in years.items()})
+    )
     rows: list[Row] = []
     year: int | None = None
     for post in posts:
@@ -162,6 +169,7 @@ class PostList(ScrollView, can_focus=True):
         self._read: set[str] = set()
         self._new_since: datetime | None = None
         self._unread_by_year: Counter[int] = Counter()
+        self._years: Mapping[int, YearCount] | None = None
 
     # -- read state -----------------------------------------------------------------------
 
@@ -173,9 +181,11 @@ class PostList(ScrollView, can_focus=True):
         self._count_unread()
 
     def _count_unread(self) -> None:
-        read = self._read
-        self._unread_by_year = Counter(
-            post.published.year for post in self._posts if post.id not in read
+        read, years = self._read, self._years
+        self._unread_by_year = (
+            Counter(post.published.year for post in self._posts if post.id not in read)
+            if years is None
+            else Counter({year: count.unread for year, count in years.items()})
         )
         self._strips.clear()
         self.refresh()
@@ -243,13 +253,17 @@ class PostList(ScrollView, can_focus=True):
         """The row showing ``post_id``, if it is in the list."""
         return self._row_of.get(post_id)
 
-    def set_posts(self, posts: Sequence[PostSummary]) -> None:
+    def set_posts(
+        self, posts: Sequence[PostSummary], *, years: Mapping[int, YearCount] | None = None
+    ) -> None:
         """Show ``posts``, keeping the cursor on the same post and that row where it was.
 
+        ``years``: every year's counts, when ``posts`` is only the newest part of the list
+        (the first screen, painted before the whole list is read); the headings show them.
         Nothing happens when the posts are unchanged.
         """
         new = tuple(posts)
-        if new == self._posts:
+        if new == self._posts and years == self._years:
             return
         current = self.highlighted_post
         row_on_screen = (
@@ -257,8 +271,8 @@ class PostList(ScrollView, can_focus=True):
             if current is not None and self._cursor is not None
             else None
         )
-        self._posts = new
-        self._rows = grouped_rows(new)
+        self._posts, self._years = new, years
+        self._rows = grouped_rows(new, years)
         self._row_of = {
             row.id: index for index, row in enumerate(self._rows) if isinstance(row, PostSummary)
         }
