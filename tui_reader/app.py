@@ -21,7 +21,6 @@ from .core.errors import ReaderError
 from .core.reader_state import ReaderState, load_state, save_state
 from .core.settings import Settings, load_settings
 from .core.store import Store
-from .screens.help import HelpScreen, KeySection, class_bindings
 from .screens.main import MainScreen
 from .widgets.post_list import PostList
 from .widgets.reading_pane import ReadingPane
@@ -29,6 +28,8 @@ from .widgets.status_bar import Clock, utc_now
 
 if TYPE_CHECKING:
     import httpx
+
+    from .screens.help import KeySection
 
 PALETTE_BINDING = Binding(
     "ctrl+p",
@@ -123,6 +124,8 @@ class ReaderApp(App[None]):
 
     def key_sections(self) -> list[KeySection]:
         """Every key, by where it works (the help screen's tables)."""
+        from .screens.help import class_bindings
+
         return [
             ("Post list", class_bindings(PostList)),
             ("Reading pane", class_bindings(ReadingPane)),
@@ -132,6 +135,8 @@ class ReaderApp(App[None]):
 
     def action_help(self) -> None:
         """Show the key tables (toggles)."""
+        from .screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
         else:

@@ -45,7 +45,6 @@ from ..core.store import Store
 from ..core.tags import split_tag, validate_tag
 from ..core.urls import is_web_url
 from ..startup import resume_collector
-from ..widgets.archive_bar import ArchiveBar
 from ..widgets.post_list import PostList
 from ..widgets.reading_pane import ReadingPane
 from ..widgets.status_bar import Clock, Status, StatusBar
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from ..core.archive import ArchiveProgress, ArchiveResult
     from ..core.postlinks import Link
     from ..core.search import SearchHit
+    from ..widgets.archive_bar import ArchiveBar
 
 ClientFactory = Callable[[], "httpx.Client"]
 
@@ -1279,6 +1279,8 @@ class MainScreen(Screen[None]):
             self._archive_bar().say(text)
             self._archive_bar().show_progress(0, None)
         else:  # the first download: the bar is not built at start-up
+            from ..widgets.archive_bar import ArchiveBar
+
             await self.mount(ArchiveBar(text, id="archive-bar"), before=self.query_one(StatusBar))
         self.add_class("-archiving")
         self.run_worker(
@@ -1289,6 +1291,8 @@ class MainScreen(Screen[None]):
         )
 
     def _archive_bar(self) -> ArchiveBar:
+        from ..widgets.archive_bar import ArchiveBar
+
         return self.query_one("#archive-bar", ArchiveBar)
 
     async def _archive(self, tag: str, stop: threading.Event) -> None:
