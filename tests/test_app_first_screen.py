@@ -68,6 +68,7 @@ async def test_the_newest_posts_show_with_the_whole_lists_counts(
         assert len(main.post_list.posts) == first_rows
         assert title(main) == f"60 posts tagged “{TAG}”"
         assert headings(main) == [(2025, 30)]
+        assert main.post_list.virtual_size.height == 63  # the whole list's rows: a true scrollbar
         read = [p for p in main.post_list.posts if main.post_list.is_read(p.id)]
         assert main.post_list.unread_in(2025) == 30 - len(read)  # the whole year's unread
         await pilot.press("j", "j")
@@ -76,6 +77,7 @@ async def test_the_newest_posts_show_with_the_whole_lists_counts(
         await settle(pilot)
         assert len(main.post_list.posts) == 60
         assert headings(main) == [(2025, 30), (2024, 20), (2023, 10)]
+        assert main.post_list.virtual_size.height == len(main.post_list.rows) == 63
         assert main.post_list.highlighted_post == chosen  # the cursor stayed where it was
         assert title(main) == f"60 posts tagged “{TAG}”"
         await pilot.press("G")

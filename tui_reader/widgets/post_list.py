@@ -278,7 +278,7 @@ class PostList(ScrollView, can_focus=True):
         }
         self._cursor = None
         self._count_unread()
-        self.virtual_size = Size(self.size.width, len(self._rows))
+        self.virtual_size = Size(self.size.width, self._height())
         kept = self.row_of(current.id) if current is not None else None
         if kept is not None:
             top = max(0, kept - (row_on_screen or 0))
@@ -288,6 +288,13 @@ class PostList(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True, force=True)
             self.action_first()
         self.refresh()
+
+    def _height(self) -> int:
+        """Rows of the whole list: its scrollbar is right even while only the newest posts
+        are known (the rows after them draw blank until the rest arrives)."""
+        if self._years is None:
+            return len(self._rows)
+        return sum(year.posts for year in self._years.values()) + len(self._years)
 
     def select_post(self, post_id: str) -> bool:
         """Move the cursor to ``post_id``; False if it is not in the list."""
@@ -396,7 +403,7 @@ class PostList(ScrollView, can_focus=True):
     # -- drawing --------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.size.width, len(self._rows))
+        self.virtual_size = Size(self.size.width, self._height())
         self._strips.clear()
 
     def notify_style_update(self) -> None:
