@@ -24,11 +24,6 @@ class ArchiveBar(Horizontal):
         """Show ``text`` (plain text, never markup)."""
         self.query_one("#archive-label", Label).update(Content(text))
 
-    @property
-    def text(self) -> str:
-        """What the bar says."""
-        return str(self.query_one("#archive-label", Label).render())
-
     def show_progress(self, done: int, total: int | None) -> None:
         """``done`` of ``total`` (None: not known yet, the bar pulses)."""
         bar = self.query_one("#archive-progress", ProgressBar)
