@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from textual.command import CommandList
 from textual.widgets import Input, Static
 
 from tests.app_support import FETCHED, NOW, TAG, make_app, make_post, settle
@@ -315,7 +316,16 @@ async def test_palette_offers_go_to_tag() -> None:
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"go to tag: copyright")
-        await pilot.pause(0.5)
+        for _ in range(100):  # the palette searches in the background: wait for its results
+            await pilot.pause(0.05)
+            found = app.screen.query(CommandList)
+            first = (
+                found.first().get_option_at_index(0)
+                if found and found.first().option_count
+                else None
+            )
+            if first is not None and "copyright" in str(first.prompt):
+                break
         await pilot.press("enter")
         await settle(pilot)
         assert screen_of(app).tag == "copyright"
