@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from textual.pilot import Pilot
 
 from tui_reader.app import ReaderApp
@@ -67,6 +68,13 @@ def seeded_store(posts: Iterable[Post] | None = None) -> Store:
     store = Store(":memory:")
     store.merge(TAG, year_posts(STANDARD_COUNTS) if posts is None else posts, fetched_at=FETCHED)
     return store
+
+
+def record_browser(app: ReaderApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make ``app`` note the addresses it would open in the browser, instead of opening them."""
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    return opened
 
 
 def failing_client() -> httpx.Client:

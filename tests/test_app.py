@@ -14,6 +14,7 @@ from tests.app_support import (
     failing_client,
     make_app,
     make_post,
+    record_browser,
     seeded_store,
     settle,
     year_posts,
@@ -204,8 +205,7 @@ async def test_o_opens_web_addresses_only(monkeypatch: pytest.MonkeyPatch) -> No
     bad = make_post(2, when.replace(day=2))
     bad = type(bad)(**{**{f: getattr(bad, f) for f in bad.__slots__}, "url": "javascript:x()"})
     app = make_app(seeded_store([good, bad]))
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    opened = record_browser(app, monkeypatch)
     async with app.run_test(notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("o")  # the newest: javascript:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.app_support import FETCHED, NOW, TAG, make_app, make_post, settle
+from tests.app_support import FETCHED, NOW, TAG, make_app, make_post, record_browser, settle
 from tests.test_app_tags import main_of, store_with_tags, tagged_posts
 from tui_reader.app import ReaderApp
 from tui_reader.core.convert import html_to_markdown
@@ -49,11 +49,11 @@ def test_store_read_state_is_per_post_across_tags(tmp_path: Path) -> None:
     with file_store(tmp_path) as store:
         first = store.list_posts("llms")[0]
         assert store.unread_count("llms") == 6
-        store.mark_read(first.id)
+        store.set_read(first.id)
         assert store.is_read(first.id)
         assert store.unread_count("llms") == 5
         assert store.unread_count(TAG) == 11  # the same post, read under another tag
-        assert sum(store.unread_by_year(TAG).values()) == 11
+        assert sum(year.unread for year in store.year_counts(TAG).values()) == 11
         infos = {info.tag: info for info in store.known_tags()}
         assert infos["llms"].unread == 5 and infos["ai"].unread == 11
         store.set_read(first.id, False)
@@ -145,6 +145,7 @@ async def test_posts_that_arrived_since_the_last_visit_are_marked_new(tmp_path: 
     async with app.run_test(size=SIZE) as pilot:  # the first visit: nothing is "new"
         await settle(pilot)
         assert NEW_MARK not in "\n".join(list_lines(app))
+        assert store.last_visit(TAG) == NOW  # recorded by a worker, not on the UI thread
     later = NOW + timedelta(hours=2)
     url = "https://simonwillison.net/2026/Feb/27/newcomer/"
     newcomer = replace(
@@ -367,9 +368,8 @@ def test_a_link_posts_target_and_links() -> None:
 
 
 async def test_each_kind_reads_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
-    opened: list[str] = []
     app = make_app(kinds_store())
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    opened = record_browser(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         pane = main_of(app).reading_pane
@@ -399,11 +399,10 @@ async def test_each_kind_reads_as_itself(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 async def test_links_are_listed_and_followed_with_history(monkeypatch: pytest.MonkeyPatch) -> None:
-    opened: list[str] = []
     store = kinds_store()
     store.merge("llms", [kind_posts()[3]], fetched_at=FETCHED)
     app = make_app(store)
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    opened = record_browser(app, monkeypatch)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         screen = main_of(app)
@@ -462,10 +461,9 @@ async def test_escape_closes_the_links_without_following() -> None:
 async def test_clicking_a_link_address_in_the_body_follows_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    opened: list[str] = []
     store = kinds_store()
     app = make_app(store)
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    opened = record_browser(app, monkeypatch)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         screen = main_of(app)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_support import fixed_clock, settle
+from tests.app_support import fixed_clock, record_browser, settle
 from tests.fault_support import TAG, Seeded, assert_nothing_unsafe_stored, seed
 from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import FakePost, build_feed, utc, wrap_body
@@ -260,8 +260,7 @@ async def test_only_http_addresses_are_opened_and_only_after_they_are_shown(
     )
     assert all(post.url.startswith("https://") or post.url == "" for post in _all(seeded.store))
     app = reader(seeded)
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    opened = record_browser(app, monkeypatch)
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         assert _highlighted_title(app) == "A bad post"

@@ -3,9 +3,9 @@
 Importing Textual and building the first screen allocate a few hundred thousand objects,
 and the collector would walk them all several times over (about 50 ms on a 20,000-post
 cache, a quarter of the start). Pausing it until the first paint, then freezing what
-start-up built (``gc.freeze``: kept out of later collections, never freed), makes the
-start quicker and every later full collection cheaper. Reference counting frees
-everything as usual meanwhile; only reference cycles wait.
+start-up built (``gc.freeze``: those objects are left out of later collections), makes the
+start quicker and every later full collection cheaper. Reference counting frees objects
+as usual throughout, frozen ones included; only reference cycles among them wait.
 """
 
 from __future__ import annotations

@@ -792,31 +792,9 @@ class Store:
             else:
                 conn.execute("DELETE FROM read_posts WHERE post_id = ?", (post_id,))
 
-    def mark_read(self, post_id: str, *, when: datetime | None = None) -> None:
-        """Mark ``post_id`` read."""
-        self.set_read(post_id, True, when=when)
-
     def unread_count(self, tag: str) -> int:
         """How many of ``tag``'s cached posts are unread."""
-        members, params = self._members_clause(tag)
-        rows = self._select_tuples(
-            f"SELECT count(*) FROM ({members}) AS m"
-            " WHERE m.post_id NOT IN (SELECT post_id FROM read_posts)",
-            params,
-        )
-        return int(rows[0][0])
-
-    def unread_by_year(self, tag: str) -> dict[int, int]:
-        """``tag``'s unread posts counted per year of publication (UTC)."""
-        members, params = self._members_clause(tag)
-        rows = self._select_tuples(
-            f"SELECT substr(p.published, 1, 4), count(*) FROM ({members}) AS m"
-            " JOIN posts AS p ON p.id = m.post_id"
-            " WHERE m.post_id NOT IN (SELECT post_id FROM read_posts)"
-            " GROUP BY substr(p.published, 1, 4)",
-            params,
-        )
-        return {int(year): int(count) for year, count in rows}
+        return sum(year.unread for year in self.year_counts(tag).values())
 
     def visit_tag(self, tag: str, *, when: datetime | None = None) -> datetime | None:
         """Record a visit to ``tag`` now; returns the previous visit's time (None: the first)."""

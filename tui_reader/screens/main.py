@@ -464,10 +464,12 @@ class MainScreen(Screen[None]):
             posts, years = self._first_screen(cursor)
             info = self._store.tag_info(self._tag)
             self._read = self._store.read_ids()
-            self._new_since = self._store.visit_tag(self._tag, when=self._clock())
+            self._new_since = self._store.last_visit(self._tag)
         except ReaderError as error:
             posts, info = [], None
             self._set_status(replace(self._status, error=error.message))
+        else:  # recorded off the UI thread: another process may be writing to the cache
+            self._write_state(partial(self._store.visit_tag, self._tag, when=self._clock()))
         self._set_status(replace(self._status, fetched_at=info.fetched_at if info else None))
         self._show_posts(posts, cursor=cursor, years=years)
         if years is not None:  # only the newest posts so far: the rest, once they are painted
@@ -987,9 +989,9 @@ class MainScreen(Screen[None]):
     def _current_summary(self) -> PostSummary | None:
         """The post the keys act on: the one open in the pane when it has focus, else the
         highlighted one."""
-        in_pane = self.focused is not self.post_list and self._shown is not None
-        if in_pane and self._shown is not None:
-            return self._shown.summary
+        shown = self._shown
+        if shown is not None and self.focused is not self.post_list:
+            return shown.summary
         return self.post_list.highlighted_post
 
     def action_toggle_read(self) -> None:
