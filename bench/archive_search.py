@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests import sitefeeds  # noqa: E402
 from tests.site_server import SiteServer  # noqa: E402
-from tui_reader.core.archive import ArchiveOptions, ArchiveProgress, archive_tag  # noqa: E402
+from tui_reader.core.cache.search import search  # noqa: E402
+from tui_reader.core.cache.store import Store  # noqa: E402
 from tui_reader.core.models import Kind, Post  # noqa: E402
-from tui_reader.core.search import search  # noqa: E402
-from tui_reader.core.store import Store  # noqa: E402
+from tui_reader.core.net.archive import ArchiveOptions, ArchiveProgress, archive_tag  # noqa: E402
 
 BUDGET_MS = 50.0
 TOPICS = {

@@ -53,11 +53,11 @@ from textual.strip import Strip  # noqa: E402
 
 from tests.site_server import SiteServer  # noqa: E402
 from tui_reader.app import ReaderApp  # noqa: E402
-from tui_reader.core.fetch import fetch_feed, new_client  # noqa: E402
-from tui_reader.core.markdown_backfill import convert_pending  # noqa: E402
-from tui_reader.core.parse import parse_feed  # noqa: E402
-from tui_reader.core.refresh import refresh_tag  # noqa: E402
-from tui_reader.core.store import SCHEMA_VERSION, Store  # noqa: E402
+from tui_reader.core.cache.markdown_backfill import convert_pending  # noqa: E402
+from tui_reader.core.cache.store import SCHEMA_VERSION, Store  # noqa: E402
+from tui_reader.core.feed.parse import parse_feed  # noqa: E402
+from tui_reader.core.net.fetch import fetch_feed, new_client  # noqa: E402
+from tui_reader.core.net.refresh import refresh_tag  # noqa: E402
 from tui_reader.screens.main import MainScreen  # noqa: E402
 from tui_reader.widgets.post_list import PostList  # noqa: E402
 from tui_reader.widgets.reading_pane import ReadingPane  # noqa: E402

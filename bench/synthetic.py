@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.sitefeeds import FakePost, wrap_body
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Kind, Post
-from tui_reader.core.store import Store
 
 BIG_TAG = "llms"
 SMALL_TAG = "datasette"

@@ -24,8 +24,8 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from tui_reader.app import ReaderApp
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Kind, Post
-from tui_reader.core.store import Store
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.post_list import PostList
 

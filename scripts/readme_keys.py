@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tui_reader.app import ReaderApp
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
 from tui_reader.screens.help import keys_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"

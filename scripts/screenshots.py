@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from tui_reader.app import ReaderApp
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
 from tui_reader.demo import load_demo
 from tui_reader.screens.main import MainScreen
 

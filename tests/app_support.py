@@ -11,8 +11,8 @@ import pytest
 from textual.pilot import Pilot
 
 from tui_reader.app import ReaderApp
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Kind, Post
-from tui_reader.core.store import Store
 from tui_reader.screens.main import MainScreen
 
 TAG = "training-data"

@@ -18,12 +18,12 @@ from typing import Any
 
 from tests import sitefeeds
 from tests.site_server import SiteServer
+from tui_reader.core.cache.markdown_backfill import convert_pending
+from tui_reader.core.cache.store import Store
 from tui_reader.core.errors import ReaderError
-from tui_reader.core.fetch import FetchLimits
-from tui_reader.core.markdown_backfill import convert_pending
-from tui_reader.core.refresh import RefreshResult, refresh_tag
-from tui_reader.core.sanitize import has_unsafe
-from tui_reader.core.store import Store
+from tui_reader.core.feed.sanitize import has_unsafe
+from tui_reader.core.net.fetch import FetchLimits
+from tui_reader.core.net.refresh import RefreshResult, refresh_tag
 
 TAG = "llms"
 FEED_PATH = f"/tags/{TAG}.atom"

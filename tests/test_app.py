@@ -20,8 +20,8 @@ from tests.app_support import (
     year_posts,
 )
 from tui_reader.app import ReaderApp
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import PostSummary
-from tui_reader.core.store import Store
 from tui_reader.screens.help import HelpScreen
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.post_list import PostList, YearRow

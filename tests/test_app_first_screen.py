@@ -10,9 +10,9 @@ from textual.pilot import Pilot
 
 from tests.app_support import TAG, make_app, seeded_store, settle, year_posts
 from tui_reader.app import ReaderApp
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import PostSummary
-from tui_reader.core.reader_state import ReaderState, save_state
-from tui_reader.core.store import Store
+from tui_reader.core.user.reader_state import ReaderState, save_state
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.post_list import YearRow
 

@@ -13,11 +13,18 @@ from textual.widgets import Static
 from tests.app_support import FETCHED, NOW, TAG, make_app, make_post, record_browser, settle
 from tests.test_app_tags import main_of, store_with_tags, tagged_posts
 from tui_reader.app import ReaderApp
-from tui_reader.core.convert import html_to_markdown
+from tui_reader.core.cache.store import Store
+from tui_reader.core.feed.convert import html_to_markdown
+from tui_reader.core.feed.postlinks import (
+    Link,
+    Target,
+    beat_label,
+    classify,
+    linked_page,
+    post_links,
+)
 from tui_reader.core.models import Kind, Post
-from tui_reader.core.postlinks import Link, Target, beat_label, classify, linked_page, post_links
-from tui_reader.core.reader_state import load_state
-from tui_reader.core.store import Store
+from tui_reader.core.user.reader_state import load_state
 from tui_reader.screens.links import LinksScreen
 from tui_reader.screens.tag_switcher import TagSwitcher
 from tui_reader.widgets.post_list import NEW_MARK, UNREAD_MARK, PostList, YearRow

@@ -8,8 +8,8 @@ from tests.app_support import TAG, make_app, settle
 from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import sample_posts
 from tui_reader.app import ReaderApp
-from tui_reader.core.refresh import refresh_tag
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
+from tui_reader.core.net.refresh import refresh_tag
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.reading_pane import ReadingPane
 from tui_reader.widgets.status_bar import StatusBar

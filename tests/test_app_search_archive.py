@@ -12,8 +12,8 @@ from tests.app_support import NOW, TAG, make_app, make_post, settle
 from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import sample_posts
 from tui_reader.app import ReaderApp
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Post
-from tui_reader.core.store import Store
 from tui_reader.screens.main import MainScreen
 from tui_reader.screens.search import HitOption, SearchScreen
 from tui_reader.widgets.reading_pane import ReadingPane

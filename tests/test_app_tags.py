@@ -15,10 +15,10 @@ from tests.app_support import FETCHED, NOW, TAG, make_app, make_post, settle
 from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import sample_posts
 from tui_reader.app import ReaderApp, _last_tag
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Post
-from tui_reader.core.reader_state import load_state
-from tui_reader.core.settings import load_settings
-from tui_reader.core.store import Store
+from tui_reader.core.user.reader_state import load_state
+from tui_reader.core.user.settings import load_settings
 from tui_reader.screens.main import MainScreen
 from tui_reader.screens.tag_switcher import TagOption, TagSwitcher
 from tui_reader.widgets.reading_pane import ReadingPane

@@ -12,14 +12,14 @@ import pytest
 
 from tests import sitefeeds
 from tests.site_server import Fault, SiteServer
-from tui_reader.core import archive as archive_module
-from tui_reader.core.archive import ArchiveOptions, ArchiveProgress, archive_tag
+from tui_reader.core.cache.store import Store
 from tui_reader.core.errors import FetchError, InvalidTag, RateLimited, TagNotFound
-from tui_reader.core.fetch import FetchLimits
+from tui_reader.core.feed.parse import ParsedFeed, parse_feed
 from tui_reader.core.models import MergeCounts, Post
-from tui_reader.core.parse import ParsedFeed, parse_feed
-from tui_reader.core.refresh import refresh_tag
-from tui_reader.core.store import Store
+from tui_reader.core.net import archive as archive_module
+from tui_reader.core.net.archive import ArchiveOptions, ArchiveProgress, archive_tag
+from tui_reader.core.net.fetch import FetchLimits
+from tui_reader.core.net.refresh import refresh_tag
 
 SIZE = 20
 N = 95  # five pages of 20: 20, 20, 20, 20, 15

@@ -10,11 +10,11 @@ import pytest
 
 from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import sample_posts
-from tui_reader.core.autocomplete import autocomplete_url, parse_suggestions, suggest_tags
+from tui_reader.core.cache.store import Store
 from tui_reader.core.errors import FetchError
-from tui_reader.core.fetch import new_client
 from tui_reader.core.models import Kind, Post
-from tui_reader.core.store import Store
+from tui_reader.core.net.autocomplete import autocomplete_url, parse_suggestions, suggest_tags
+from tui_reader.core.net.fetch import new_client
 
 
 def test_suggestions_from_the_loopback_site(site: SiteServer) -> None:

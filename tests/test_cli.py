@@ -13,8 +13,8 @@ import pytest
 from tests import sitefeeds
 from tests.site_server import Fault, SiteServer
 from tui_reader.cli import main
-from tui_reader.core import paths
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
+from tui_reader.core.user import paths
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -15,8 +15,8 @@ import pytest
 from tests import sitefeeds
 from tests.site_server import Fault, SiteServer
 from tui_reader.cli import main
-from tui_reader.core import paths
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
+from tui_reader.core.user import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 

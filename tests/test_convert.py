@@ -9,9 +9,9 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from tui_reader.core import convert
-from tui_reader.core.convert import html_to_markdown, strip_tags_footer
-from tui_reader.core.sanitize import has_unsafe
+from tui_reader.core.feed import convert
+from tui_reader.core.feed.convert import html_to_markdown, strip_tags_footer
+from tui_reader.core.feed.sanitize import has_unsafe
 
 SITE = "https://simonwillison.net"
 POST = f"{SITE}/2025/Apr/3/kite-strings/"

@@ -11,8 +11,8 @@ import pytest
 from tests.app_support import settle
 from tui_reader import app as app_module
 from tui_reader.app import ReaderApp, run_reader
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Kind
-from tui_reader.core.store import Store
 from tui_reader.demo import DEMO_TAG, load_demo, sample_feed
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.status_bar import StatusBar
@@ -76,7 +76,7 @@ def test_run_reader_opens_the_cache_and_picks_the_last_tag(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     database = tmp_path / "cache.sqlite3"
-    monkeypatch.setattr("tui_reader.core.paths.database_path", lambda: database)
+    monkeypatch.setattr("tui_reader.core.user.paths.database_path", lambda: database)
     with Store(database) as store:
         store.merge("llms", [])
     seen: list[ReaderApp] = []

@@ -21,9 +21,9 @@ from tests.fault_support import TAG, Seeded, assert_nothing_unsafe_stored, seed
 from tests.site_server import Fault, SiteServer
 from tests.sitefeeds import FakePost, build_feed, utc, wrap_body
 from tui_reader.app import ReaderApp
+from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Post
-from tui_reader.core.refresh import RefreshResult
-from tui_reader.core.store import Store
+from tui_reader.core.net.refresh import RefreshResult
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.post_list import PostList
 from tui_reader.widgets.reading_pane import ReadingPane

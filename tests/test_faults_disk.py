@@ -26,11 +26,11 @@ from tests.fault_support import TAG, Seeded, assert_plain_words, integrity, snap
 from tests.site_server import SiteServer
 from tui_reader.app import ReaderApp
 from tui_reader.cli import main
-from tui_reader.core import paths
+from tui_reader.core.cache.store import SCHEMA_VERSION, Store, content_hash
 from tui_reader.core.errors import CacheError
 from tui_reader.core.models import Kind, Post
-from tui_reader.core.refresh import refresh_tag
-from tui_reader.core.store import SCHEMA_VERSION, Store, content_hash
+from tui_reader.core.net.refresh import refresh_tag
+from tui_reader.core.user import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -269,7 +269,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from tui_reader.core.models import Kind, Post
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
 
 def post(n, version):
     url = f"https://simonwillison.net/2024/Jan/1/killed-{n}/"

@@ -11,11 +11,11 @@ from tests import sitefeeds
 from tests.fault_support import assert_plain_words
 from tests.site_server import SiteServer
 from tui_reader.cli import main
-from tui_reader.core import paths
+from tui_reader.core.cache.store import Store
 from tui_reader.core.errors import InvalidTag
-from tui_reader.core.refresh import refresh_tag
-from tui_reader.core.sanitize import has_unsafe
-from tui_reader.core.store import Store
+from tui_reader.core.feed.sanitize import has_unsafe
+from tui_reader.core.net.refresh import refresh_tag
+from tui_reader.core.user import paths
 
 HOSTILE_TAGS = [
     "../../etc/passwd",

@@ -33,8 +33,8 @@ from tui_reader.core.errors import (
     ReaderError,
     TagNotFound,
 )
-from tui_reader.core.fetch import USER_AGENT, FetchLimits, fetch_feed, new_client
-from tui_reader.core.refresh import refresh_tag
+from tui_reader.core.net.fetch import USER_AGENT, FetchLimits, fetch_feed, new_client
+from tui_reader.core.net.refresh import refresh_tag
 
 
 def fails_within(

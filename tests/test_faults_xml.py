@@ -24,7 +24,7 @@ from tests.fault_support import (
 )
 from tests.site_server import Fault
 from tui_reader.core.errors import FeedParseError, NotAFeed
-from tui_reader.core.refresh import RefreshResult
+from tui_reader.core.net.refresh import RefreshResult
 
 PROLOG = b'<?xml version="1.0" encoding="utf-8"?>\n'
 ATOM = '<feed xmlns="http://www.w3.org/2005/Atom"><title>Simon Willison\'s Weblog: llms</title>'

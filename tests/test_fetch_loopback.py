@@ -10,8 +10,8 @@ import pytest
 from tests import sitefeeds
 from tests.site_server import Fault, SiteServer
 from tui_reader.core.errors import FetchError, NotAFeed, TagNotFound, TagRenamed
-from tui_reader.core.fetch import FetchLimits, fetch_feed, new_client
 from tui_reader.core.models import Validators
+from tui_reader.core.net.fetch import FetchLimits, fetch_feed, new_client
 
 FAST = FetchLimits(connect_timeout=2, read_timeout=1.0, deadline=2.0, max_retry_wait=3)
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tui_reader.core.errors import FetchError, NotAFeed, RateLimited, TagNotFound, TagRenamed
-from tui_reader.core.fetch import USER_AGENT, FetchLimits, fetch_feed, new_client
 from tui_reader.core.models import Validators
+from tui_reader.core.net.fetch import USER_AGENT, FetchLimits, fetch_feed, new_client
 
 FEED = b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"></feed>'
 URL = "https://simonwillison.net/tags/llms.atom"

@@ -22,12 +22,12 @@ from pathlib import Path
 from tests import sitefeeds
 from tests.fault_support import FORBIDDEN, assert_nothing_unsafe_stored
 from tests.site_server import Fault, SiteServer
+from tui_reader.core.cache.export import jsonl_lines
+from tui_reader.core.cache.store import Store
 from tui_reader.core.errors import ReaderError
-from tui_reader.core.export import jsonl_lines
-from tui_reader.core.fetch import FetchLimits
-from tui_reader.core.parse import parse_feed
-from tui_reader.core.refresh import refresh_tag
-from tui_reader.core.store import Store
+from tui_reader.core.feed.parse import parse_feed
+from tui_reader.core.net.fetch import FetchLimits
+from tui_reader.core.net.refresh import refresh_tag
 
 SEED = 20260405
 FEEDS = 1_100

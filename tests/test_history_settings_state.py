@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tui_reader.core.errors import SettingsError
-from tui_reader.core.history import TagHistory
-from tui_reader.core.reader_state import ReaderState, load_state, save_state
-from tui_reader.core.settings import MAX_PINS, load_settings, save_pins, toggle_pin
+from tui_reader.core.user.history import TagHistory
+from tui_reader.core.user.reader_state import ReaderState, load_state, save_state
+from tui_reader.core.user.settings import MAX_PINS, load_settings, save_pins, toggle_pin
 
 
 def test_history_back_forward_and_cut() -> None:

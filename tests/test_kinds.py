@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tui_reader.core.kinds import infer_kind
+from tui_reader.core.feed.kinds import infer_kind
 from tui_reader.core.models import Kind
 
 SITE = "https://simonwillison.net"

@@ -8,10 +8,10 @@ from tests import sitefeeds
 from tests.app_support import settle
 from tests.site_server import SiteServer
 from tui_reader.app import ReaderApp
-from tui_reader.core.markdown_backfill import NO_TEXT, convert_pending, ensure_markdown
-from tui_reader.core.refresh import refresh_tag
-from tui_reader.core.search import search
-from tui_reader.core.store import Store
+from tui_reader.core.cache.markdown_backfill import NO_TEXT, convert_pending, ensure_markdown
+from tui_reader.core.cache.search import search
+from tui_reader.core.cache.store import Store
+from tui_reader.core.net.refresh import refresh_tag
 from tui_reader.widgets.reading_pane import ReadingPane
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests import sitefeeds
 from tui_reader.core.errors import FeedParseError, NotAFeed
+from tui_reader.core.feed.parse import parse_feed
 from tui_reader.core.models import Kind
-from tui_reader.core.parse import parse_feed
 
 SOURCE = "http://127.0.0.1:1/tags/training-data.atom"
 EXPECTED_KIND = {

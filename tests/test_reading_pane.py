@@ -11,7 +11,7 @@ from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from tui_reader.core.dates import site_date, site_day
+from tui_reader.core.feed.dates import site_date, site_day
 from tui_reader.core.models import Kind, Post
 from tui_reader.widgets.markdown_lines import (
     make_console,

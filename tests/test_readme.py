@@ -41,7 +41,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_security_section_states_the_real_limits() -> None:
-    from tui_reader.core.fetch import PROJECT_URL, FetchLimits
+    from tui_reader.core.net.fetch import PROJECT_URL, FetchLimits
 
     section = README.split("## Security and privacy", 1)[1].split("\n## ", 1)[0]
     limits = FetchLimits()

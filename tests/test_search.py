@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_reader.core.errors import InvalidTag, ReaderError, SearchError
-from tui_reader.core.models import Kind, Post
-from tui_reader.core.search import (
+from tui_reader.core.cache.search import (
     SearchQuery,
     Segment,
     Term,
@@ -21,7 +19,9 @@ from tui_reader.core.search import (
     search,
     segments,
 )
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
+from tui_reader.core.errors import InvalidTag, ReaderError, SearchError
+from tui_reader.core.models import Kind, Post
 
 
 def post(

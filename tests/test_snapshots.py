@@ -21,7 +21,7 @@ from tests.app_support import (
     settle,
     year_posts,
 )
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
 
 SIZE = (120, 36)
 SnapCompare = Callable[..., bool]

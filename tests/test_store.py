@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tui_reader.core.cache.store import SCHEMA_VERSION, Store
 from tui_reader.core.errors import CacheError
 from tui_reader.core.models import Kind, MergeCounts, Post, Validators
-from tui_reader.core.store import SCHEMA_VERSION, Store
 
 
 def make_post(n: int, *, year: int = 2023, tags: tuple[str, ...] = ("ai", "training-data")) -> Post:

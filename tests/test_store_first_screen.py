@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from tests.test_store import make_post
-from tui_reader.core.store import Store
+from tui_reader.core.cache.store import Store
 
 
 def spread(store: Store) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.test_store import make_post
-from tui_reader.core import store as store_module
+from tui_reader.core.cache import store as store_module
+from tui_reader.core.cache.searchtext import search_body, search_title
+from tui_reader.core.cache.store import SCHEMA_VERSION, Store
 from tui_reader.core.models import ArchivePage, MergeCounts, Validators
-from tui_reader.core.searchtext import search_body, search_title
-from tui_reader.core.store import SCHEMA_VERSION, Store
 
 
 def fts_rows(store: Store) -> dict[int, tuple[str, str]]:

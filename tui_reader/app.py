@@ -17,10 +17,10 @@ from textual.command import Provider
 from textual.screen import Screen
 from textual.theme import Theme
 
+from .core.cache.store import Store
 from .core.errors import ReaderError
-from .core.reader_state import ReaderState, load_state, save_state
-from .core.settings import Settings, load_settings
-from .core.store import Store
+from .core.user.reader_state import ReaderState, load_state, save_state
+from .core.user.settings import Settings, load_settings
 from .screens.main import MainScreen
 from .widgets.post_list import PostList
 from .widgets.reading_pane import ReadingPane
@@ -177,8 +177,8 @@ def run_reader(tag: str | None, *, base_url: str, offline: bool, demo: bool) -> 
     process exit status. Raises :class:`~tui_reader.core.errors.ReaderError` if the cache
     cannot be opened.
     """
-    from .core.paths import config_path, database_path, state_path
     from .core.tags import DEFAULT_TAG
+    from .core.user.paths import config_path, database_path, state_path
 
     if demo:
         from .demo import load_demo

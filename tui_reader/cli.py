@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .core import paths
+from .core.cache.store import Store
 from .core.errors import ReaderError
-from .core.store import Store
 from .core.tags import validate_tag
 from .core.urls import DEFAULT_BASE_URL, normalise_base_url
+from .core.user import paths
 
 if TYPE_CHECKING:
-    from .core.search import SearchHit
+    from .core.cache.search import SearchHit
 
 COMMANDS = ("read", "fetch", "tags", "export", "search", "paths")
 BASE_URL_ENV = "TUI_READER_BASE_URL"
@@ -215,8 +215,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return _fetch_all(args)
     if args.page_size is not None or args.pause is not None or args.restart:
         raise UsageError("--page-size, --pause and --restart go with --all")
-    from .core.fetch import new_client
-    from .core.refresh import refresh_tag
+    from .core.net.fetch import new_client
+    from .core.net.refresh import refresh_tag
 
     base_url = _base_url(args)
     failures = 0
@@ -247,8 +247,8 @@ def _convert_pending(store: Store) -> None:
 
     A cache that cannot be written (read-only, full) is left as it is: reading goes on.
     """
+    from .core.cache.markdown_backfill import convert_pending
     from .core.errors import CacheError
-    from .core.markdown_backfill import convert_pending
 
     with suppress(CacheError):
         convert_pending(store)
@@ -256,8 +256,8 @@ def _convert_pending(store: Store) -> None:
 
 def _fetch_all(args: argparse.Namespace) -> int:
     """Download each tag's whole history, a progress line per page on stderr."""
-    from .core.archive import ArchiveOptions, ArchiveProgress, archive_tag
-    from .core.fetch import new_client
+    from .core.net.archive import ArchiveOptions, ArchiveProgress, archive_tag
+    from .core.net.fetch import new_client
 
     defaults = ArchiveOptions()
     options = ArchiveOptions(
@@ -322,10 +322,10 @@ def cmd_tags(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Print a tag's cached posts."""
-    from .core.export import jsonl_lines, markdown_document
+    from .core.cache.export import jsonl_lines, markdown_document
 
     tag = validate_tag(args.tag)
-    from .core.markdown_backfill import needs_markdown, to_markdown
+    from .core.cache.markdown_backfill import needs_markdown, to_markdown
 
     with _open_store() as store:
         _convert_pending(store)
@@ -351,7 +351,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Search every cached post; exit 1 when nothing matches."""
-    from .core.search import parse_query, search
+    from .core.cache.search import parse_query, search
 
     text = " ".join(args.query)
     query = parse_query(text).with_tags(args.tag)

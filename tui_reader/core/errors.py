@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .sanitize import one_line
+from .feed.sanitize import one_line
 
 
 class ReaderError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from .sanitize import one_line
+from .feed.sanitize import one_line
 
 DEFAULT_BASE_URL = "https://simonwillison.net"
 WEB_SCHEMES = frozenset({"http", "https"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from importlib.resources import files
 
-from ..core.store import Store
+from ..core.cache.store import Store
 
 DEMO_TAG = "training-data"
 DEMO_SOURCE = "http://simonwillison.net/tags/training-data.atom"
@@ -24,7 +24,7 @@ def sample_feed() -> bytes:
 
 def load_demo(store: Store) -> str:
     """Parse the sample feed, merge it into ``store`` and return its tag."""
-    from ..core.parse import parse_feed
+    from ..core.feed.parse import parse_feed
 
     feed = parse_feed(sample_feed(), source_url=DEMO_SOURCE)
     store.merge(DEMO_TAG, feed.posts, fetched_at=DEMO_FETCHED_AT)

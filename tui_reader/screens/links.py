@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..core.postlinks import Link
+from ..core.feed.postlinks import Link
 
 
 class LinkOption(Option):

@@ -28,8 +28,8 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..background import in_daemon_thread
+from ..core.cache.store import Store
 from ..core.errors import FetchError, InvalidTag, ReaderError, TagNotFound, TagRenamed
-from ..core.history import TagHistory
 from ..core.models import (
     Kind,
     MergeCounts,
@@ -39,11 +39,11 @@ from ..core.models import (
     TagSuggestion,
     YearCount,
 )
-from ..core.reader_state import ReaderState, save_state
-from ..core.settings import MAX_PINS, Settings, toggle_pin
-from ..core.store import Store
 from ..core.tags import split_tag, validate_tag
 from ..core.urls import is_web_url
+from ..core.user.history import TagHistory
+from ..core.user.reader_state import ReaderState, save_state
+from ..core.user.settings import MAX_PINS, Settings, toggle_pin
 from ..startup import resume_collector
 from ..widgets.post_list import PostList
 from ..widgets.reading_pane import ReadingPane
@@ -52,9 +52,9 @@ from ..widgets.status_bar import Clock, Status, StatusBar
 if TYPE_CHECKING:
     import httpx
 
-    from ..core.archive import ArchiveProgress, ArchiveResult
-    from ..core.postlinks import Link
-    from ..core.search import SearchHit
+    from ..core.cache.search import SearchHit
+    from ..core.feed.postlinks import Link
+    from ..core.net.archive import ArchiveProgress, ArchiveResult
     from ..widgets.archive_bar import ArchiveBar
 
 ClientFactory = Callable[[], "httpx.Client"]
@@ -618,13 +618,13 @@ class MainScreen(Screen[None]):
 
     def _convert_pending(self) -> int:
         """Background: convert the bodies the refresh stored as HTML only."""
-        from ..core.markdown_backfill import convert_pending
+        from ..core.cache.markdown_backfill import convert_pending
 
         return convert_pending(self._store)
 
     def _fetch_and_reread(self, tag: str) -> tuple[list[PostSummary], TagInfo | None, MergeCounts]:
         """Fetch and merge ``tag``, then re-read its list (blocks on the network)."""
-        from ..core.refresh import refresh_tag
+        from ..core.net.refresh import refresh_tag
 
         client = self._client_factory() if self._client_factory is not None else None
         try:
@@ -853,8 +853,8 @@ class MainScreen(Screen[None]):
         base_url = self._base_url
 
         def suggest(query: str) -> list[TagSuggestion]:
-            from ..core.autocomplete import suggest_tags
-            from ..core.fetch import new_client
+            from ..core.net.autocomplete import suggest_tags
+            from ..core.net.fetch import new_client
 
             client = factory() if factory is not None else new_client()
             with client:
@@ -901,7 +901,7 @@ class MainScreen(Screen[None]):
     def _load_post(self, post_id: str) -> None:
         """Read one post from the cache (in a thread: a refresh may hold the database), making
         its Markdown first if the refresh that fetched it left that for later."""
-        from ..core.markdown_backfill import ensure_markdown, needs_markdown
+        from ..core.cache.markdown_backfill import ensure_markdown, needs_markdown
 
         line = 0
         try:
@@ -913,7 +913,7 @@ class MainScreen(Screen[None]):
             try:
                 post = ensure_markdown(self._store, post)
             except ReaderError:  # not saved: show it anyway, it is converted again next time
-                from ..core.markdown_backfill import to_markdown
+                from ..core.cache.markdown_backfill import to_markdown
 
                 post = replace(post, markdown=to_markdown(post.html, post.url))
         if not get_current_worker().is_cancelled:
@@ -1056,7 +1056,7 @@ class MainScreen(Screen[None]):
 
     def action_open_in_browser(self) -> None:
         """Open a link post's linked page, or the post itself, in the browser."""
-        from ..core.postlinks import linked_page
+        from ..core.feed.postlinks import linked_page
 
         summary = self._current_summary()
         if summary is None:
@@ -1098,7 +1098,7 @@ class MainScreen(Screen[None]):
 
     def action_links(self) -> None:
         """List the open post's links, numbered; the chosen one is followed."""
-        from ..core.postlinks import post_links
+        from ..core.feed.postlinks import post_links
         from .links import LinksScreen
 
         post = self._shown
@@ -1114,7 +1114,7 @@ class MainScreen(Screen[None]):
     def follow_link(self, link: Link | None) -> None:
         """Follow a link: a cached post of the site opens here, a tag page switches tag,
         other http(s) links open in the browser; anything else is refused."""
-        from ..core.postlinks import Target, classify
+        from ..core.feed.postlinks import Target, classify
 
         if link is None:
             return
@@ -1309,7 +1309,7 @@ class MainScreen(Screen[None]):
 
     def _archive_blocking(self, tag: str, stop: threading.Event) -> ArchiveResult:
         """Thread: walk the tag's pages, saving each; reports come back as messages."""
-        from ..core.archive import archive_tag
+        from ..core.net.archive import archive_tag
 
         def report(progress: ArchiveProgress) -> None:
             self.post_message(ArchiveProgressed(progress))

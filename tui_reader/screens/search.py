@@ -22,10 +22,10 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ..core.dates import site_day
+from ..core.cache.search import SearchHit, SearchResults, Segment, search
+from ..core.cache.store import Store
 from ..core.errors import ReaderError
-from ..core.search import SearchHit, SearchResults, Segment, search
-from ..core.store import Store
+from ..core.feed.dates import site_day
 
 HELP = (
     'words  "a phrase"  -exclude  tag:llms  kind:quotation  year:2023 (or 2021-2023)'

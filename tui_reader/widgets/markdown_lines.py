@@ -20,7 +20,7 @@ from rich.segment import Segment
 from rich.text import Text
 from rich.theme import Theme
 
-from ..core.sanitize import clean_text
+from ..core.feed.sanitize import clean_text
 
 Line = list[Segment]
 """One rendered line: Rich segments filling the width exactly.

@@ -24,9 +24,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..core.dates import site_day
+from ..core.feed.dates import site_day
+from ..core.feed.sanitize import one_line
 from ..core.models import PostSummary, YearCount
-from ..core.sanitize import one_line
 
 DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
 KIND_WIDTH = 7  # "chapter"

@@ -25,15 +25,15 @@ from textual.strip import Strip
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
-from ..core.dates import site_date
 from ..core.errors import InvalidTag
+from ..core.feed.dates import site_date
+from ..core.feed.sanitize import clean_text, one_line
 from ..core.models import Kind, Post
-from ..core.sanitize import clean_text, one_line
 from ..core.tags import validate_tag
 from .markdown_lines import Line, make_console, render_chunks, render_text, warm_up
 
 if TYPE_CHECKING:
-    from ..core.postlinks import Link
+    from ..core.feed.postlinks import Link
 
 _GROUP = "reading-pane-render"
 _URL = re.compile(r"https?://[^\s()<>]+")
@@ -49,7 +49,7 @@ _KIND_NAMES = {
 
 def header_kind(post: Post) -> str:
     """What the header calls the post: ``link post``, ``quotation``, ``beat: TIL``…"""
-    from ..core.postlinks import beat_label  # after the first paint, with the first post
+    from ..core.feed.postlinks import beat_label  # after the first paint, with the first post
 
     name = _KIND_NAMES.get(post.kind, str(post.kind))
     label = beat_label(post)
@@ -375,7 +375,7 @@ class ReadingPane(ScrollView, can_focus=True):
         text = "".join(segment.text for segment in lines[index])
         for match in _URL.finditer(text):
             if match.start() <= offset.x < match.end():
-                from ..core.postlinks import post_links
+                from ..core.feed.postlinks import post_links
 
                 shown = match.group(0)
                 links = post_links(self._post)
@@ -504,7 +504,7 @@ class ReadingPane(ScrollView, can_focus=True):
             placeholder = Text(self.PLACEHOLDER, style=style("placeholder"), justify="center")
             return render_text([Text(""), placeholder], console)
         meta = style("meta")
-        from ..core.postlinks import linked_page
+        from ..core.feed.postlinks import linked_page
 
         title = one_line(post.title) or "(untitled)"
         linked = linked_page(post)

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..core.sanitize import one_line
+from ..core.feed.sanitize import one_line
 
 Clock = Callable[[], datetime]
 

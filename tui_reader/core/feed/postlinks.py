@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urljoin, urlsplit
 
-from .models import Kind, Post
+from ..models import Kind, Post
+from ..tags import is_slug
+from ..urls import is_web_url, normalise_post_id
 from .sanitize import one_line
-from .tags import is_slug
-from .urls import is_web_url, normalise_post_id
 
 _ANCHOR = re.compile(
     r"<a\s[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>",

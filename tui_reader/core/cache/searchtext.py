@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .sanitize import clean_text
+from ..feed.sanitize import clean_text
 
 # [text](address "title") and ![alt](address): keep the text. Address parts may hold one level
 # of balanced parentheses (Wikipedia-style URLs). The text may hold escaped brackets.

@@ -23,9 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import searchtext
-from .errors import CacheError
-from .models import (
+from ..errors import CacheError
+from ..models import (
     ArchivePage,
     ArchiveState,
     Kind,
@@ -36,7 +35,8 @@ from .models import (
     Validators,
     YearCount,
 )
-from .tags import is_slug, split_tag
+from ..tags import is_slug, split_tag
+from . import searchtext
 
 SCHEMA_VERSION = 5
 

@@ -25,12 +25,12 @@ from typing import Any
 
 import feedparser
 
+from ..errors import FeedParseError, NotAFeed
+from ..models import Post
+from ..urls import is_web_url, normalise_post_id
 from .convert import html_to_markdown, strip_tags_footer
-from .errors import FeedParseError, NotAFeed
 from .kinds import infer_kind
-from .models import Post
 from .sanitize import clean_text, one_line
-from .urls import is_web_url, normalise_post_id
 
 MAX_TITLE = 1000
 MAX_TAG = 100

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.element import NavigableString, PageElement
 
+from ..urls import is_web_url
 from .sanitize import one_line
-from .urls import is_web_url
 
 DROPPED = ("script", "style", "noscript", "template", "object", "head", "title", "meta", "link")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from .convert import html_to_markdown
-from .models import Post
+from ..feed.convert import html_to_markdown
+from ..models import Post
 from .store import Store
 
 BATCH = 40

@@ -10,10 +10,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InvalidTag, SettingsError
+from ..tags import validate_tag
+from ..urls import normalise_post_id
 from .atomic import write_atomically
-from .errors import InvalidTag, SettingsError
-from .tags import validate_tag
-from .urls import normalise_post_id
 
 MAX_CURSORS = 500
 """Cursors kept: the most recently read tags win."""

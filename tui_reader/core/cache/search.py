@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from .errors import SearchError
-from .models import Kind, PostSummary
-from .sanitize import clean_text
+from ..errors import SearchError
+from ..feed.sanitize import clean_text
+from ..models import Kind, PostSummary
+from ..tags import is_slug, split_tag, validate_tag
 from .store import Store
-from .tags import is_slug, split_tag, validate_tag
 
 TITLE_WEIGHT = 10.0
 """How much more a match in the title counts than one in the body (bm25 column weight)."""

@@ -6,12 +6,12 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .errors import FetchError
+from ..errors import FetchError
+from ..feed.sanitize import one_line
+from ..models import TagSuggestion
+from ..tags import is_slug
+from ..urls import normalise_base_url
 from .fetch import FetchLimits, fetch_json
-from .models import TagSuggestion
-from .sanitize import one_line
-from .tags import is_slug
-from .urls import normalise_base_url
 
 MAX_QUERY = 50
 """Longer prompts are not sent: no tag is longer."""

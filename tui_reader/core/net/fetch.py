@@ -24,11 +24,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .. import __version__
-from .errors import FetchError, NotAFeed, RateLimited, TagNotFound, TagRenamed
-from .models import Validators
-from .tags import is_slug
-from .urls import WEB_SCHEMES
+from ... import __version__
+from ..errors import FetchError, NotAFeed, RateLimited, TagNotFound, TagRenamed
+from ..models import Validators
+from ..tags import is_slug
+from ..urls import WEB_SCHEMES
 
 PROJECT_URL = "https://github.com/tui-reader/tui-reader"
 USER_AGENT = f"tui-reader/{__version__} (+{PROJECT_URL})"

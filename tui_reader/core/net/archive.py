@@ -37,13 +37,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from .errors import FetchError, RateLimited, ReaderError, TagNotFound
+from ..cache.store import Store
+from ..errors import FetchError, RateLimited, ReaderError, TagNotFound
+from ..feed.parse import parse_feed
+from ..models import ArchivePage, ArchiveState, MergeCounts
+from ..tags import validate_tag
+from ..urls import DEFAULT_BASE_URL, feed_url, normalise_base_url
 from .fetch import FeedResponse, FetchLimits, fetch_feed, fetch_json, new_client
-from .models import ArchivePage, ArchiveState, MergeCounts
-from .parse import parse_feed
-from .store import Store
-from .tags import validate_tag
-from .urls import DEFAULT_BASE_URL, feed_url, normalise_base_url
 
 MAX_PAGE_SIZE = 1000
 """The largest ``?size=`` the site accepts."""

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ..cache.store import Store
+from ..feed.parse import parse_feed
+from ..models import MergeCounts
+from ..tags import validate_tag
+from ..urls import DEFAULT_BASE_URL, feed_url
 from .fetch import FetchLimits, fetch_feed, new_client
-from .models import MergeCounts
-from .parse import parse_feed
-from .store import Store
-from .tags import validate_tag
-from .urls import DEFAULT_BASE_URL, feed_url
 
 
 @dataclass(frozen=True, slots=True)

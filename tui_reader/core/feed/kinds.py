@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .models import Kind
+from ..models import Kind
 
 BEAT_LABELS = frozenset({"til", "release", "tool", "research", "museum", "sighting", "comment"})
 NOTES_SINCE = 2025

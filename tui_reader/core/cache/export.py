@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from .models import Post
+from ..models import Post
 
 
 def _iso(post: Post) -> str:

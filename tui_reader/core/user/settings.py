@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InvalidTag, SettingsError
+from ..feed.sanitize import one_line
+from ..tags import validate_tag
 from .atomic import write_atomically
-from .errors import InvalidTag, SettingsError
-from .sanitize import one_line
-from .tags import validate_tag
 
 MAX_PINS = 9
 HEADER = """\
