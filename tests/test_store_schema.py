@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_store import make_post
-from tui_reader.core.cache import store as store_module
+from tui_reader.core.cache import schema
 from tui_reader.core.cache.searchtext import search_body, search_title
 from tui_reader.core.cache.store import SCHEMA_VERSION, Store
 from tui_reader.core.models import ArchivePage, MergeCounts, Validators
@@ -32,7 +32,7 @@ def matching(store: Store, expression: str) -> set[str]:
 def write_v1_cache(path: Path) -> list[str]:
     """A cache exactly as version 1 of the app left it, with three posts and a feed row."""
     conn = sqlite3.connect(path)
-    conn.executescript(store_module._SCHEMA_V1)
+    conn.executescript(schema._SCHEMA_V1)
     ids = []
     for n, (title, markdown) in enumerate(
         [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.segment import Segment
@@ -21,6 +22,10 @@ from rich.text import Text
 from rich.theme import Theme
 
 from ..core.feed.sanitize import clean_text
+
+if TYPE_CHECKING:
+    from ..core.feed.postlinks import Link
+    from ..core.models import Post
 
 Line = list[Segment]
 """One rendered line: Rich segments filling the width exactly.
@@ -48,6 +53,8 @@ _RULE = re.compile(r" {0,3}([-*_])[ \t]*(?:\1[ \t]*){2,}")
 # Rendered before a later chunk so that it starts with the blank line it would have had
 # inside the whole document; its one line is then dropped.
 _LEAD = "x\n\n"
+# A web address as drawn: links show as ``text (address)``, so it stops at a parenthesis.
+_URL = re.compile(r"https?://[^\s()<>]+")
 
 THEME = Theme(
     {
@@ -175,6 +182,41 @@ def render_chunks(
             yield render_markdown(_LEAD + chunk, console, code_theme=code_theme)[1:], number == last
         else:
             yield render_markdown(chunk, console, code_theme=code_theme), number == last
+
+
+def render_body(
+    markdown: str, width: int, *, code_theme: str, first_chars: int
+) -> Iterator[tuple[list[Line], bool, bool]]:
+    """Render a post's body as :func:`render_chunks` does: ``(lines, complete, restart)``.
+
+    Should Rich fail on odd input, the text is shown as it is instead: one last item with
+    ``restart`` set, whose lines replace any yielded before.
+    """
+    try:
+        for lines, last in render_chunks(
+            markdown, width, code_theme=code_theme, first_chars=first_chars
+        ):
+            yield lines, last, False
+    except Exception:  # Rich failing on odd input: show the text as it is.
+        yield render_text([Text(clean_text(markdown))], make_console(width)), True, True
+
+
+def link_drawn_at(post: Post, text: str, column: int) -> Link | None:
+    """The link of ``post`` whose address is drawn at ``column`` of the line ``text``.
+
+    Only an address the post links to is returned: one cut by wrapping is matched to
+    the single link it starts, never opened as drawn."""
+    for match in _URL.finditer(text):
+        if match.start() <= column < match.end():
+            from ..core.feed.postlinks import post_links
+
+            shown = match.group(0)
+            links = post_links(post)
+            exact = [link for link in links if link.url == shown]
+            begun = [link for link in links if link.url.startswith(shown)]
+            chosen = exact or (begun if len(begun) == 1 else [])
+            return chosen[0] if chosen else None
+    return None
 
 
 def warm_up() -> None:

@@ -4,17 +4,16 @@ The body is rendered with Rich to lines of segments in a thread worker,
 chunk by chunk (see :mod:`.markdown_lines`), and shown through the line API, so only the
 visible lines are painted. The first chunk is on screen a few tens of milliseconds after
 :meth:`ReadingPane.show_post`; later chunks are appended as they are ready. A newer call
-supersedes an older one: its worker is cancelled and its results are ignored.
+supersedes an older one: its worker is cancelled and its results are ignored. The header,
+and the choice of one of the post's tags in it, are built by :mod:`.post_header`.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
-from rich.text import Text
 from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -25,36 +24,15 @@ from textual.strip import Strip
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
-from ..core.errors import InvalidTag
-from ..core.feed.dates import site_date
-from ..core.feed.sanitize import clean_text, one_line
-from ..core.models import Kind, Post
-from ..core.tags import validate_tag
-from .markdown_lines import Line, make_console, render_chunks, render_text, warm_up
+from ..core.models import Post
+from .markdown_lines import Line, link_drawn_at, render_body, warm_up
+from .post_header import HEADER_PARTS, TAG_BINDINGS, TagChoice, header_lines
+from .post_header import header_kind as header_kind  # re-exported
 
 if TYPE_CHECKING:
     from ..core.feed.postlinks import Link
 
 _GROUP = "reading-pane-render"
-_URL = re.compile(r"https?://[^\s()<>]+")
-_KIND_NAMES = {
-    Kind.ENTRY: "entry",
-    Kind.LINK: "link post",
-    Kind.QUOTATION: "quotation",
-    Kind.NOTE: "note",
-    Kind.BEAT: "beat",
-    Kind.CHAPTER: "guide chapter",
-}
-
-
-def header_kind(post: Post) -> str:
-    """What the header calls the post: ``link post``, ``quotation``, ``beat: TIL``…"""
-    from ..core.feed.postlinks import beat_label  # after the first paint, with the first post
-
-    name = _KIND_NAMES.get(post.kind, str(post.kind))
-    label = beat_label(post)
-    return f"{name}: {label}" if label else name
-
 
 _CacheKey = tuple[Post, int, str]
 
@@ -109,46 +87,10 @@ class ReadingPane(ScrollView, can_focus=True):
             tooltip="Go to the end of the post",
             id="reading-pane.bottom",
         ),
-        Binding(
-            "right,T",
-            "tag_step(1)",
-            "Next tag",
-            show=False,
-            tooltip="Choosing a tag: the next tag",
-            id="reading-pane.tag-next",
-        ),
-        Binding(
-            "left",
-            "tag_step(-1)",
-            "Previous tag",
-            show=False,
-            tooltip="Choosing a tag: the previous tag",
-            id="reading-pane.tag-previous",
-        ),
-        Binding(
-            "enter",
-            "tag_go",
-            "Go to tag",
-            tooltip="Choosing a tag: go to the chosen tag",
-            id="reading-pane.tag-go",
-        ),
-        Binding(
-            "escape",
-            "tag_cancel",
-            "Stop choosing",
-            tooltip="Choosing a tag: stop choosing",
-            id="reading-pane.tag-cancel",
-        ),
+        *TAG_BINDINGS,  # the keys of choosing a tag, active only while choosing one
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "reading-pane--title",
-        "reading-pane--meta",
-        "reading-pane--tags",
-        "reading-pane--url",
-        "reading-pane--rule",
-        "reading-pane--placeholder",
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"reading-pane--{part}" for part in HEADER_PARTS}
 
     DEFAULT_CSS = """
     ReadingPane {
@@ -245,7 +187,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._key: _CacheKey | None = None
         self._cache: LRUCache[_CacheKey, tuple[Line, ...]] = LRUCache(self.CACHE_SIZE)
         self._strips: LRUCache[tuple[int, Style, int], Strip] = LRUCache(256)
-        self._tag_index: int | None = None
+        self._tags = TagChoice()
         self._restore_line = 0
 
     @property
@@ -276,37 +218,21 @@ class ReadingPane(ScrollView, can_focus=True):
     @property
     def post_tags(self) -> list[str]:
         """The shown post's tags that are valid tag names (the ones that can be chosen)."""
-        if self._post is None:
-            return []
-        tags: list[str] = []
-        for raw in self._post.tags:
-            try:
-                tag = validate_tag(raw)
-            except InvalidTag:
-                continue
-            if tag not in tags:
-                tags.append(tag)
-        return tags
+        return self._tags.tags
 
     @property
     def chosen_tag(self) -> str | None:
         """The tag highlighted in the header while choosing one, else None."""
-        tags = self.post_tags
-        if self._tag_index is None or not tags:
-            return None
-        return tags[self._tag_index % len(tags)]
+        return self._tags.chosen
 
     def choose_tag(self) -> None:
         """Start choosing one of the post's tags (highlighted in the header)."""
-        if not self.post_tags:
-            return
-        self._tag_index = 0
-        self.scroll_to(0, 0, animate=False, immediate=True)
-        self._refresh_header()
+        if self._tags.start():
+            self.scroll_to(0, 0, animate=False, immediate=True)
+            self._refresh_header()
 
     def _stop_choosing(self) -> None:
-        if self._tag_index is not None:
-            self._tag_index = None
+        if self._tags.stop():
             self._refresh_header()
 
     def _refresh_header(self) -> None:
@@ -321,14 +247,12 @@ class ReadingPane(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The tag keys work only while choosing a tag (else they fall through)."""
         if action.startswith("tag_"):
-            return self._tag_index is not None
+            return self._tags.active
         return True
 
     def action_tag_step(self, step: int) -> None:
         """Highlight the next (1) or previous (-1) tag."""
-        count = len(self.post_tags)
-        if self._tag_index is not None and count:
-            self._tag_index = (self._tag_index + step) % count
+        if self._tags.step(step):
             self._refresh_header()
 
     def action_tag_go(self) -> None:
@@ -373,17 +297,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if not 0 <= index < len(lines):
             return None
         text = "".join(segment.text for segment in lines[index])
-        for match in _URL.finditer(text):
-            if match.start() <= offset.x < match.end():
-                from ..core.feed.postlinks import post_links
-
-                shown = match.group(0)
-                links = post_links(self._post)
-                exact = [link for link in links if link.url == shown]
-                begun = [link for link in links if link.url.startswith(shown)]
-                chosen = exact or (begun if len(begun) == 1 else [])
-                return chosen[0] if chosen else None
-        return None
+        return link_drawn_at(self._post, text, offset.x)
 
     def show_post(self, post: Post | None, *, line: int = 0) -> None:
         """Show ``post`` (``None``: a placeholder), superseding anything still rendering,
@@ -395,7 +309,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if post is not None and post == self._post and self._key is not None:
             return
         self._post = post
-        self._tag_index = None
+        self._tags.reset(post)
         self._restore_line = max(0, line) if post is not None else 0
         self._layout(new_post=True)
         key = self._key
@@ -495,75 +409,31 @@ class ReadingPane(ScrollView, can_focus=True):
 
     def _render_header(self, post: Post | None, width: int) -> list[Line]:
         """The header lines (or the placeholder), built from plain text, never markup."""
-        console = make_console(width)
+        return header_lines(
+            post, width, self._part_style, placeholder=self.PLACEHOLDER, chosen=self.chosen_tag
+        )
 
-        def style(name: str) -> Style:
-            return self.get_component_rich_style(f"reading-pane--{name}", partial=True)
-
-        if post is None:
-            placeholder = Text(self.PLACEHOLDER, style=style("placeholder"), justify="center")
-            return render_text([Text(""), placeholder], console)
-        meta = style("meta")
-        from ..core.feed.postlinks import linked_page
-
-        title = one_line(post.title) or "(untitled)"
-        linked = linked_page(post)
-        texts: list[Text] = []
-        if linked is not None:  # the linked page first: it is what the post is about
-            texts.append(Text(linked.text or title, style=style("title")))
-            texts.append(Text(linked.url, style=style("url")))
-            if linked.text and linked.text != title:
-                texts.append(Text(title, style=meta))
-        else:
-            texts.append(Text(title, style=style("title")))
-        kind = header_kind(post)
-        line = Text.assemble((site_date(post.published), meta), ("  ·  ", meta), (kind, meta))
-        if linked is not None:
-            line.append("  ·  o opens it, O the post", meta)
-        texts.append(line)
-        shown = [tag for tag in (one_line(raw) for raw in post.tags) if tag]
-        if shown:
-            tag_style, chosen, valid = style("tags"), self.chosen_tag, set(self.post_tags)
-            line = Text.assemble(("Tags: ", meta))
-            for index, raw in enumerate(dict.fromkeys(shown)):
-                if index:
-                    line.append(", ", meta)
-                tag = raw.lower()
-                if tag not in valid:  # not a tag name: shown as text, never chosen
-                    line.append(raw, tag_style)
-                    continue
-                look = tag_style + Style(reverse=True, bold=True) if tag == chosen else tag_style
-                line.append(raw, look + Style.from_meta({"tag": tag}))
-            if chosen is not None:
-                line.append("   ←/→ choose · enter go · esc stop", meta)
-            texts.append(line)
-        texts.append(Text(one_line(post.url), style=style("url")))
-        texts.append(Text("─" * width, style=style("rule"), no_wrap=True, overflow="crop"))
-        texts.append(Text(""))
-        return render_text(texts, console)
+    def _part_style(self, part: str) -> Style:
+        """The style of a part of the header (one of ``HEADER_PARTS``)."""
+        return self.get_component_rich_style(f"reading-pane--{part}", partial=True)
 
     def _render_body(
         self, generation: int, post: Post, width: int, code_theme: str, first_chars: int
     ) -> None:
         """Thread worker: render the body chunk by chunk, posting each to the pane."""
-        markdown = post.markdown
         worker = get_current_worker()
         if worker.is_cancelled:
             return
         first = True
-        try:
-            for lines, last in render_chunks(
-                markdown, width, code_theme=code_theme, first_chars=first_chars
-            ):
-                if worker.is_cancelled:
-                    return
-                self.post_message(self._Body(generation, lines, last))
-                if first:
-                    first = False
-                    time.sleep(self.PAINT_PAUSE)  # Let the UI thread paint the first screen.
-        except Exception:  # Rich failing on odd input: show the text as it is.
-            lines = render_text([Text(clean_text(markdown))], make_console(width))
-            self.post_message(self._Body(generation, lines, complete=True, restart=True))
+        for lines, complete, restart in render_body(
+            post.markdown, width, code_theme=code_theme, first_chars=first_chars
+        ):
+            if worker.is_cancelled:
+                return
+            self.post_message(self._Body(generation, lines, complete, restart))
+            if first:
+                first = False
+                time.sleep(self.PAINT_PAUSE)  # Let the UI thread paint the first screen.
 
     @on(_Body)
     def _add_body(self, message: _Body) -> None:

@@ -1,0 +1,390 @@
+"""Which tag is shown and how fresh it is: cache reads, background refreshes, opening new tags.
+
+The screen paints from what :meth:`TagLoader.first_screen` reads; everything after that runs in
+workers: a refresh fetches in a daemon thread (quitting never waits for the network), a switch
+reads the cache in a thread, and a tag with nothing cached is fetched before it is shown while
+the current one stays on screen. Outcomes reach the screen as messages (``TagEntered``,
+``TagRefreshed``, ``TagRenamedOnSite``, ``StatusChanged``); failures are said in words and stay
+in the status line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.message import Message
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ..background import in_daemon_thread
+from ..core.errors import FetchError, ReaderError, TagNotFound, TagRenamed
+from ..core.models import MergeCounts, PostSummary, TagInfo, YearCount
+from ..messages import StatusChanged, TagEntered, TagRefreshed, TagRenamedOnSite
+from ..widgets.status_bar import Clock, Status
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..core.cache.store import Store
+
+ClientFactory = Callable[[], "httpx.Client"]
+
+
+@dataclass
+class FirstScreen:
+    """What the screen paints before anything else: read on the UI thread, from the cache."""
+
+    posts: list[PostSummary] = field(default_factory=list)
+    years: dict[int, YearCount] | None = None  # every year's counts when posts are the newest only
+    read: set[str] = field(default_factory=set)
+    since: datetime | None = None  # the previous visit to the tag
+    ok: bool = False  # False: the cache could not be read
+
+
+@dataclass
+class _Refreshed(Message, bubble=False):
+    tag: str
+    posts: list[PostSummary]
+    info: TagInfo | None
+    new: int
+
+
+@dataclass
+class _RefreshFailed(Message, bubble=False):
+    tag: str
+    error: ReaderError
+
+    @property
+    def offline(self) -> bool:
+        """Whether the site could not be reached at all (not an answer it gave)."""
+        return type(self.error) is FetchError
+
+
+@dataclass
+class _Loaded(Message, bubble=False):
+    tag: str
+    posts: list[PostSummary]
+    info: TagInfo | None
+    cursor: str | None
+    record: bool
+    since: datetime | None = None
+
+
+@dataclass
+class _Reloaded(Message, bubble=False):
+    tag: str
+    posts: list[PostSummary]
+
+
+class TagLoader(Widget):
+    """Owns the shown tag, its freshness and the status line's state (a non-visual widget)."""
+
+    DEFAULT_CSS = "TagLoader { display: none; }"
+
+    def __init__(
+        self,
+        store: Store,
+        status: Status,
+        *,
+        base_url: str,
+        client_factory: ClientFactory | None,
+        clock: Clock,
+    ) -> None:
+        super().__init__()
+        self._store = store
+        self._status = status
+        self._offline_mode = status.offline
+        self._base_url = base_url
+        self._client_factory = client_factory
+        self._clock = clock
+        self._opening: tuple[str | None, bool] = (None, True)
+        self._refreshing_tag = status.tag
+
+    @property
+    def tag(self) -> str:
+        """The tag shown."""
+        return self._status.tag
+
+    @property
+    def status(self) -> Status:
+        """What the status line says."""
+        return self._status
+
+    def _set_status(self, status: Status) -> None:
+        self._status = status
+        self.post_message(StatusChanged(status))
+
+    def _update_status(self, **changes: Any) -> None:
+        self._set_status(replace(self._status, **changes))
+
+    # -- the first screen ---------------------------------------------------------------
+
+    def first_screen(self, cursor: str | None, rows: int) -> FirstScreen:
+        """The newest ``rows`` posts (or the whole list when the cursor is further down) and
+        every year's counts, enough to paint a long list at once; read on the UI thread."""
+        tag, store = self.tag, self._store
+        try:
+            posts = store.list_posts(tag, limit=rows)
+            years: dict[int, YearCount] | None = None
+            if len(posts) >= rows:
+                if cursor is not None and all(post.id != cursor for post in posts):
+                    posts = store.list_posts(tag)  # the saved place is further down
+                else:
+                    years = store.year_counts(tag)
+            info = store.tag_info(tag)
+            first = FirstScreen(posts, years, store.read_ids(), store.last_visit(tag), ok=True)
+        except ReaderError as error:
+            first, info = FirstScreen(), None
+            self._update_status(error=error.message)
+        else:
+            self.record_visit(tag)
+        self._update_status(fetched_at=info.fetched_at if info else None)
+        return first
+
+    def record_visit(self, tag: str) -> None:
+        """Record a visit to ``tag`` now, off the UI thread (another process may be writing)."""
+        self.run_worker(
+            partial(self._store.visit_tag, tag, when=self._clock()),
+            thread=True,
+            exit_on_error=False,
+            group="reader-state",
+            description="Save the reading state",
+        )
+
+    # -- refreshing ---------------------------------------------------------------------
+
+    def refresh_requested(self) -> None:
+        """``r``: fetch the tag again, unless that cannot or need not be done (said why)."""
+        if self._status.demo:
+            self.notify(
+                "The demo reads a bundled sample feed; there is nothing to refresh.", markup=False
+            )
+        elif self._offline_mode:
+            self.notify(
+                "Offline (--offline): showing the cache only. Run without --offline to refresh.",
+                markup=False,
+            )
+        elif self._status.refreshing:
+            self.notify("Already refreshing…", markup=False)
+        else:
+            self.start_refresh()
+
+    def start_refresh(self) -> None:
+        """Refresh the shown tag in the background (not with ``--offline``)."""
+        if self._offline_mode:
+            return
+        self._update_status(refreshing=True)
+        self._refreshing_tag = self.tag
+        self.run_worker(
+            self._refresh(self.tag),
+            exclusive=True,
+            exit_on_error=False,
+            group="refresh",
+            description=f"Refresh the posts tagged {self.tag}",
+        )
+
+    async def _refresh(self, tag: str) -> None:
+        """Refresh ``tag`` off the UI thread and post the outcome back as a message."""
+        try:
+            posts, info, counts = await in_daemon_thread(
+                partial(self._fetch_and_reread, tag), name="refresh"
+            )
+        except ReaderError as error:
+            self.post_message(_RefreshFailed(tag, error))
+            return
+        self.post_message(_Refreshed(tag, posts, info, counts.new))
+        if counts.new or counts.updated:
+            self.convert_in_background()
+
+    def _fetch_and_reread(self, tag: str) -> tuple[list[PostSummary], TagInfo | None, MergeCounts]:
+        """Fetch and merge ``tag``, then re-read its list (blocks on the network)."""
+        from ..core.net.refresh import refresh_tag
+
+        client = self._client_factory() if self._client_factory is not None else None
+        try:
+            result = refresh_tag(self._store, tag, base_url=self._base_url, client=client)
+        finally:
+            if client is not None:
+                client.close()
+        return self._store.list_posts(tag), self._store.tag_info(tag), result.counts
+
+    def convert_in_background(self) -> None:
+        """Make the Markdown of posts stored as HTML only (after a refresh or an archive)."""
+        self.run_worker(
+            in_daemon_thread(self._convert_pending, name="convert"),
+            exclusive=True,
+            exit_on_error=False,
+            group="convert",
+            description="Make the Markdown of newly fetched posts",
+        )
+
+    def _convert_pending(self) -> int:
+        from ..core.cache.markdown_backfill import convert_pending
+
+        return convert_pending(self._store)
+
+    @on(_Refreshed)
+    def _refreshed(self, event: _Refreshed) -> None:
+        if event.tag == self._status.opening:
+            self._opened(event)
+            return
+        if event.tag != self.tag:
+            return  # a refresh of a tag the user has since left
+        fetched_at = event.info.fetched_at if event.info else self._clock()
+        self._update_status(
+            refreshing=False, offline=False, fresh=True, error=None, fetched_at=fetched_at
+        )
+        self.post_message(TagRefreshed(event.tag, event.posts))
+        if event.new:
+            noun = "post" if event.new == 1 else "posts"
+            self.notify(f"{event.new} new {noun} tagged {self.tag}", markup=False)
+
+    @on(_RefreshFailed)
+    def _refresh_failed(self, event: _RefreshFailed) -> None:
+        if event.tag == self._status.opening:
+            self._open_failed(event)
+        elif event.tag == self.tag:
+            self._report_failure(event.error.message, offline=event.offline)
+            if isinstance(event.error, TagRenamed):
+                self.post_message(TagRenamedOnSite(event.error))
+
+    def _report_failure(self, message: str, *, offline: bool) -> None:
+        self._update_status(refreshing=False, offline=offline, fresh=False, error=message)
+        self.notify(message, title="Refresh failed", severity="error", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A refresh that crashed (not a ReaderError) is reported like any other failure."""
+        if event.worker.group == "refresh" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._report_failure(f"Refresh failed unexpectedly: {error!r}", offline=False)
+
+    # -- switching tags -----------------------------------------------------------------
+
+    def switch(self, tag: str, cursor: str | None, record: bool) -> None:
+        """Read ``tag``'s posts from the cache in a thread, then show it (or fetch it first)."""
+        self.run_worker(
+            partial(self._load, tag, cursor, record),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="load-tag",
+            description=f"Read the posts tagged {tag} from the cache",
+        )
+
+    def _load(self, tag: str, cursor: str | None, record: bool) -> None:
+        """Thread worker: read a tag's posts from the cache (a refresh may hold the database)."""
+        since: datetime | None = None
+        try:
+            posts, info = self._store.list_posts(tag), self._store.tag_info(tag)
+            if posts or info is not None:
+                since = self._store.visit_tag(tag, when=self._clock())
+        except ReaderError:
+            posts, info = [], None
+        if not get_current_worker().is_cancelled:
+            self.post_message(_Loaded(tag, posts, info, cursor, record, since))
+
+    @on(_Loaded)
+    def _loaded(self, event: _Loaded) -> None:
+        if event.posts or event.info is not None:
+            self._enter(event.tag, event.posts, event.info, event.cursor, event.record, event.since)
+        elif self._offline_mode:
+            reason = "the demo has no such tag" if self._status.demo else "the reader is offline"
+            self.notify(
+                f"Nothing is cached for “{event.tag}”, and {reason}: staying on “{self.tag}”.",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self._opening = (event.cursor, event.record)
+            self._update_status(opening=event.tag)
+            self.run_worker(
+                self._refresh(event.tag),
+                exclusive=True,
+                exit_on_error=False,
+                group="opening",
+                description=f"Download the posts tagged {event.tag}",
+            )
+
+    def _enter(
+        self,
+        tag: str,
+        posts: Sequence[PostSummary],
+        info: TagInfo | None,
+        cursor: str | None,
+        record: bool,
+        since: datetime | None = None,
+        *,
+        fresh: bool = False,
+    ) -> None:
+        """Make ``tag`` the shown tag (from the cache, or just fetched when ``fresh``)."""
+        self.workers.cancel_group(self, "refresh")
+        fetched_at = info.fetched_at if info else None
+        self._set_status(
+            Status(
+                tag=tag,
+                offline=self._offline_mode,
+                demo=self._status.demo,
+                fresh=fresh,
+                fetched_at=fetched_at,
+            )
+        )
+        self.post_message(TagEntered(tag, posts, info, cursor, record, since))
+        if not fresh:
+            self.start_refresh()
+
+    def _opened(self, event: _Refreshed) -> None:
+        """A tag that was not cached has arrived: go to it."""
+        cursor, record = self._opening
+        self._update_status(opening=None)
+        if not event.posts:
+            self.notify(f"The site has no posts tagged “{event.tag}”.", markup=False)
+            return
+        self.record_visit(event.tag)
+        self._enter(event.tag, event.posts, event.info, cursor, record, fresh=True)
+
+    def _open_failed(self, event: _RefreshFailed) -> None:
+        """A tag that was not cached could not be fetched: stay, and say why."""
+        self._update_status(opening=None)
+        if isinstance(event.error, TagRenamed):
+            self.post_message(TagRenamedOnSite(event.error))
+            return
+        title = "No such tag" if isinstance(event.error, TagNotFound) else "Could not open tag"
+        self.notify(
+            f"{event.error.message} Still showing “{self.tag}”.",
+            title=title,
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
+
+    # -- re-reading the list ------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the shown tag's whole list in a thread (after an archive page, or after
+        the first screen showed only the newest posts)."""
+        self.run_worker(
+            partial(self._read_list, self.tag),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="reload-list",
+            description=f"Re-read the posts tagged {self.tag}",
+        )
+
+    def _read_list(self, tag: str) -> None:
+        try:
+            posts = self._store.list_posts(tag)
+        except ReaderError:
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(_Reloaded(tag, posts))
+
+    @on(_Reloaded)
+    def _reloaded(self, event: _Reloaded) -> None:
+        if event.tag == self.tag:
+            self.post_message(TagRefreshed(event.tag, event.posts))

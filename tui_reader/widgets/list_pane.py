@@ -1,0 +1,147 @@
+"""The left pane: the tag's posts under a title that says how many, filtered by kind with ``f``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+
+from ..core.models import Kind, PostSummary, YearCount
+from ..core.tags import split_tag
+from .post_list import PostList
+from .status_bar import Status
+
+KIND_FILTERS: tuple[Kind | None, ...] = (None, Kind.ENTRY, Kind.LINK, Kind.QUOTATION, Kind.NOTE)
+"""What ``f`` cycles through: every kind, then entries, links, quotations and notes."""
+
+_KIND_NOUNS = {
+    None: ("post", "posts"),
+    Kind.ENTRY: ("entry", "entries"),
+    Kind.LINK: ("link", "links"),
+    Kind.QUOTATION: ("quotation", "quotations"),
+    Kind.NOTE: ("note", "notes"),
+    Kind.BEAT: ("beat", "beats"),
+    Kind.CHAPTER: ("chapter", "chapters"),
+}
+
+
+def posts_title(count: int, tag: str, kind: Kind | None = None) -> Content:
+    """The list pane's title, like the site's tag page: ``12 posts tagged “llms”``.
+
+    A combination reads ``3 posts tagged “ai” and “copyright”`` (posts carrying all of them);
+    with a kind filter, ``5 links tagged “llms”``.
+    """
+    singular, plural = _KIND_NOUNS[kind]
+    noun = singular if count == 1 else plural
+    names = [f"“{part}”" for part in split_tag(tag)]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return Content(f"{count:,} {noun} tagged {joined}")
+
+
+def empty_message(status: Status) -> Content:
+    """What the empty list says: what happened, and what to do about it."""
+    tag = status.tag
+    if status.refreshing:
+        return Content(f"Downloading the posts tagged “{tag}”…")
+    if status.error:
+        return Content.assemble(
+            (f"Could not download “{tag}”.\n\n", "bold"),
+            (f"{status.error}\n\n", "$text-error"),
+            "Nothing is cached for this tag yet, so there is nothing to read.\n\n"
+            "Press r to try again, or run `tui-reader --demo` to try the reader with "
+            "bundled sample posts. Press q to quit.",
+        )
+    if status.offline:
+        return Content.assemble(
+            (f"Nothing cached for “{tag}”.\n\n", "bold"),
+            "You are offline (--offline), so nothing was downloaded, and the cache holds no "
+            "posts for this tag.\n\n"
+            f"Run `tui-reader {tag}` without --offline to download them, or "
+            "`tui-reader --demo` to try the reader with bundled sample posts. Press q to quit.",
+        )
+    return Content.assemble(
+        (f"No posts tagged “{tag}”.\n\n", "bold"),
+        "The site has nothing under this tag yet. Press r to check again, or q to quit.",
+    )
+
+
+class ListPane(Vertical):
+    """The post list and its title; owns the tag's whole list and the kind filter."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._tag = ""
+        self._all_posts: tuple[PostSummary, ...] = ()
+        self._years: dict[int, YearCount] | None = None
+        self._kind: Kind | None = None
+        self._read: set[str] = set()
+        self._new_since: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield PostList(id="posts")
+
+    @property
+    def post_list(self) -> PostList:
+        """The list of posts."""
+        return self.query_one(PostList)
+
+    @property
+    def kind_filter(self) -> Kind | None:
+        """The only kind of post listed (None: every kind)."""
+        return self._kind
+
+    def set_read_state(self, read: set[str], new_since: datetime | None) -> None:
+        """The read posts (this very set is marked as they change) and the previous visit."""
+        self._read, self._new_since = read, new_since
+
+    def show(
+        self,
+        tag: str,
+        posts: Sequence[PostSummary],
+        *,
+        cursor: str | None = None,
+        years: dict[int, YearCount] | None = None,
+    ) -> None:
+        """List ``tag``'s ``posts``; ``years``: every year's counts when ``posts`` is only
+        the newest part of the list."""
+        self._tag = tag
+        self._all_posts = tuple(posts)
+        self._years = years
+        self.refilter(cursor)
+
+    def cycle_kind(self) -> None:
+        """List only the next kind of post (all → entries → links → quotations → notes)."""
+        index = KIND_FILTERS.index(self._kind) if self._kind in KIND_FILTERS else 0
+        self._kind = KIND_FILTERS[(index + 1) % len(KIND_FILTERS)]
+        highlighted = self.post_list.highlighted_post
+        self.refilter(highlighted.id if highlighted else None)
+
+    def refilter(self, cursor: str | None = None) -> None:
+        """Show the posts of the chosen kind, the cursor on ``cursor`` if it is listed."""
+        kind = self._kind
+        years = self._years if kind is None else None
+        posts = (
+            self._all_posts
+            if kind is None
+            else tuple(post for post in self._all_posts if post.kind is kind)
+        )
+        post_list = self.post_list
+        post_list.set_read_state(self._read, self._new_since)
+        post_list.set_posts(posts, years=years)
+        if cursor is not None:
+            post_list.select_post(cursor)
+        count = len(posts) if years is None else sum(year.posts for year in years.values())
+        self.border_title = posts_title(count, self._tag, kind)
+
+    def empty_message(self, status: Status) -> Content:
+        """What to say when nothing is listed."""
+        if self._all_posts and self._kind is not None:
+            noun = _KIND_NOUNS[self._kind][1]
+            return Content.assemble(
+                (f"No {noun} tagged “{self._tag}” in the cache.\n\n", "bold"),
+                "Press f to show another kind of post.",
+            )
+        return empty_message(status)
