@@ -51,3 +51,18 @@ def test_security_section_states_the_real_limits() -> None:
     words = {5: "five"}
     assert f"at most {words[limits.max_redirects]}." in section
     assert f"(+{PROJECT_URL})" in " ".join(section.split())
+
+
+def test_architecture_tree_names_every_module_and_only_real_ones() -> None:
+    block = README.split("<!-- tree:start -->", 1)[1].split("<!-- tree:end -->", 1)[0]
+    named = set(re.findall(r"[\w]+\.(?:py|tcss)", block))
+    package = ROOT / "tui_reader"
+    real = {
+        path.name
+        for path in [*package.rglob("*.py"), *package.rglob("*.tcss")]
+        if path.name != "__init__.py"
+    }
+    assert real - named == set(), "modules missing from the README's tree"
+    assert named - real == set(), "the README's tree names modules that do not exist"
+    folders = {path.parent.name for path in package.rglob("__init__.py")} - {"tui_reader"}
+    assert {folder for folder in folders if f"{folder}/" not in block} == set()

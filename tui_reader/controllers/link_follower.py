@@ -1,5 +1,6 @@
-"""Following links: a cached post of the site opens in the reader, a tag page switches tag,
-any other http(s) address opens in the browser (said as it opens), anything else never.
+"""Following links and opening pages: a cached post of the site opens in the reader, a tag page
+switches tag, any other http(s) address opens in the browser (said as it opens), anything else
+never.
 
 Posts reached this way make a history of their own (``alt+←`` / ``alt+→``).
 """
@@ -22,7 +23,7 @@ from ..messages import GoToTag, OpenPost
 if TYPE_CHECKING:
     from ..core.cache.store import Store
     from ..core.feed.postlinks import Link
-    from ..core.models import Post
+    from ..core.models import Post, PostSummary
 
 
 @dataclass
@@ -114,6 +115,17 @@ class LinkFollower(Widget):
         post_id = self._history.forward()
         if post_id is not None:
             self.post_message(OpenPost(post_id))
+
+    def open_post_page(self, summary: PostSummary | None, shown: Post | None = None) -> None:
+        """Open the post ``summary`` on the blog, or the page a link post links to when that
+        post is ``shown`` (open in the reading pane)."""
+        from ..core.feed.postlinks import linked_page
+
+        if summary is None:
+            self.notify("No post selected.", severity="warning", markup=False)
+            return
+        linked = linked_page(shown) if shown is not None and shown.id == summary.id else None
+        self.open_web(linked.url if linked is not None else summary.url)
 
     def open_web(self, url: str) -> None:
         """Open ``url`` in the browser, saying which; only http(s) addresses are ever opened."""

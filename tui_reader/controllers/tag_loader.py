@@ -102,8 +102,7 @@ class TagLoader(Widget):
         self._base_url = base_url
         self._client_factory = client_factory
         self._clock = clock
-        self._opening: tuple[str | None, bool] = (None, True)
-        self._refreshing_tag = status.tag
+        self._opening: tuple[str | None, bool] = (None, True)  # for a tag not cached yet
 
     @property
     def tag(self) -> str:
@@ -179,13 +178,16 @@ class TagLoader(Widget):
         if self._offline_mode:
             return
         self._update_status(refreshing=True)
-        self._refreshing_tag = self.tag
+        self._fetch(self.tag, "refresh", f"Refresh the posts tagged {self.tag}")
+
+    def _fetch(self, tag: str, group: str, description: str) -> None:
+        """Fetch ``tag`` in a worker of ``group`` (a newer fetch replaces an older one)."""
         self.run_worker(
-            self._refresh(self.tag),
+            self._refresh(tag),
             exclusive=True,
             exit_on_error=False,
-            group="refresh",
-            description=f"Refresh the posts tagged {self.tag}",
+            group=group,
+            description=description,
         )
 
     async def _refresh(self, tag: str) -> None:
@@ -302,13 +304,7 @@ class TagLoader(Widget):
         else:
             self._opening = (event.cursor, event.record)
             self._update_status(opening=event.tag)
-            self.run_worker(
-                self._refresh(event.tag),
-                exclusive=True,
-                exit_on_error=False,
-                group="opening",
-                description=f"Download the posts tagged {event.tag}",
-            )
+            self._fetch(event.tag, "opening", f"Download the posts tagged {event.tag}")
 
     def _enter(
         self,

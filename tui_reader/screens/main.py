@@ -172,16 +172,6 @@ class MainScreen(Screen[None]):
         return self._links.history
 
     @property
-    def pins(self) -> tuple[str, ...]:
-        """The pinned tags, for the keys 1…9."""
-        return self._navigator.pins
-
-    @property
-    def read_ids(self) -> set[str]:
-        """The posts marked read, in every tag."""
-        return self._tracker.read_ids
-
-    @property
     def kind_filter(self) -> Kind | None:
         """The only kind of post listed (None: every kind)."""
         return self._list_pane.kind_filter
@@ -438,22 +428,11 @@ class MainScreen(Screen[None]):
 
     def action_open_in_browser(self) -> None:
         """Open a link post's linked page, or the post itself, in the browser."""
-        from ..core.feed.postlinks import linked_page
-
-        summary, shown = self._current_summary(), self._shown
-        if summary is None:
-            self.notify("No post selected.", severity="warning", markup=False)
-            return
-        linked = linked_page(shown) if shown is not None and shown.id == summary.id else None
-        self._links.open_web(linked.url if linked is not None else summary.url)
+        self._links.open_post_page(self._current_summary(), self._shown)
 
     def action_open_post_in_browser(self) -> None:
         """Open the post itself on the blog."""
-        summary = self._current_summary()
-        if summary is None:
-            self.notify("No post selected.", severity="warning", markup=False)
-        else:
-            self._links.open_web(summary.url)
+        self._links.open_post_page(self._current_summary())
 
     def action_copy_url(self) -> None:
         """Copy the post's address to the clipboard (OSC 52: works over SSH)."""
