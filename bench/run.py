@@ -13,6 +13,16 @@ bodies 1-200 KB), then prints one table of medians (min-max) over ``--runs`` run
 - open a post of 5 / 50 / 200 KB to its first screen: from choosing it in the list to the
   reading pane painting body lines (headless app; the post is read from SQLite each time).
 - one ``j`` at 5,000 rows: from the cursor move to the new cursor row repainted.
+- following many tags (issue 12): 50 followed tags (the cache's 30 and 20 not cached, from a
+  ``config.toml``) in a headless app on a copy of the cache with every post unread.
+  ``F``: from the key to the overview's option list drawing its last visible line with the 50
+  rows in it; again once every tag was visited long ago (every post new: the most counting).
+  ``U``: from the key to the post list's bottom row painted with the unread posts (the newest
+  250 come first); reported, to the whole list painted.
+- ``R`` over 30 followed tags answering 304 from a loopback server, on a fresh cache filled by
+  one fetch of each and marked fetched an hour ago before each run: ``refresh_tags`` end to
+  end (the thread's work), and ``R`` in a headless app from the key to ``FollowRefreshEnded``
+  handled. Each run checks 30 conditional requests, each answered not modified.
 - refresh of a 30-post page from a loopback server (``tests/site_server.py``) into a fresh
   cache: ``refresh_tag`` end to end; the floor is ``feedparser.parse`` of the same bytes.
 - ingest of a 1,000-post page (``?size=1000``): fetch + parse + store as an archive page is
@@ -27,11 +37,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import fcntl
+import json
 import os
 import platform
 import pty
 import select
+import shutil
 import signal
+import sqlite3
 import statistics
 import struct
 import sys
@@ -39,6 +52,8 @@ import tempfile
 import termios
 import time
 from collections.abc import Callable
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,17 +65,25 @@ import httpx  # noqa: E402
 import synthetic  # noqa: E402
 from tag_switch import measure_switches, record_paints, until  # noqa: E402
 from textual.strip import Strip  # noqa: E402
+from textual.widgets import OptionList  # noqa: E402
 
 from tests.site_server import SiteServer  # noqa: E402
+from tests.sitefeeds import entry_post  # noqa: E402
 from tui_reader.app import ReaderApp  # noqa: E402
+from tui_reader.controllers.following import FIRST_UNREAD, Following  # noqa: E402
 from tui_reader.core.cache.markdown_backfill import convert_pending  # noqa: E402
-from tui_reader.core.cache.store import SCHEMA_VERSION, Store  # noqa: E402
+from tui_reader.core.cache.store import Store  # noqa: E402
 from tui_reader.core.feed.parse import parse_feed  # noqa: E402
+from tui_reader.core.net import follow  # noqa: E402
 from tui_reader.core.net.fetch import fetch_feed, new_client  # noqa: E402
+from tui_reader.core.net.follow import TagRefreshOutcome, refresh_tags  # noqa: E402
 from tui_reader.core.net.refresh import refresh_tag  # noqa: E402
+from tui_reader.screens.followed import FollowedScreen, TagRow  # noqa: E402
 from tui_reader.screens.main import MainScreen  # noqa: E402
+from tui_reader.widgets.list_pane import ListPane  # noqa: E402
 from tui_reader.widgets.post_list import PostList  # noqa: E402
 from tui_reader.widgets.reading_pane import ReadingPane  # noqa: E402
+from tui_reader.widgets.status_bar import StatusBar  # noqa: E402
 
 SIZE = (120, 36)
 Row = tuple[str, list[float], str, str]  # measure, values, unit, budget text
@@ -75,17 +98,7 @@ def stats(values: list[float]) -> str:
 
 def cache_folder(rebuild: bool) -> Path:
     """A folder holding ``tui-reader/cache.sqlite3`` with the synthetic cache (built once)."""
-    folder = Path(tempfile.gettempdir()) / f"tui-reader-bench-v{SCHEMA_VERSION}"
-    database = folder / "tui-reader" / "cache.sqlite3"
-    if rebuild or not database.exists():
-        database.parent.mkdir(parents=True, exist_ok=True)
-        for stale in database.parent.glob("cache.sqlite3*"):
-            stale.unlink()
-        started = time.perf_counter()
-        print(f"building the synthetic cache in {database} …", file=sys.stderr)
-        synthetic.build_cache(database)
-        print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    return folder
+    return synthetic.shared_cache(rebuild).parent.parent
 
 
 def run_in_pty(
@@ -302,6 +315,262 @@ def refreshes(
     return refresh_ms, floor_ms, ingest_ms, ingest_floor, convert_ms, len(page)
 
 
+# -- following many tags ----------------------------------------------------------------------
+
+FOLLOWED = [*synthetic.tag_names(), *(f"not-cached-{n:02d}" for n in range(20))]
+"""50 followed tags: the cache's 30 and 20 it does not have (as ``bench/following.py``)."""
+
+REFRESHED = [f"tag-{n:02d}" for n in range(30)]
+"""The 30 followed tags of the refresh answering 304, 30 posts each on the loopback server."""
+
+
+def write_config(folder: Path, tags: list[str]) -> Path:
+    """A ``config.toml`` in ``folder`` following ``tags``."""
+    config = folder / "config.toml"
+    config.write_text(f"follow = {json.dumps(tags)}\n", encoding="utf-8")
+    return config
+
+
+def last_line(paints: list[tuple[float, int]]) -> float:
+    """When the first paint drew its last line: the box clips the option list (its bottom
+    lines are never drawn), and the lines of one paint are drawn in one go, top to bottom."""
+    end = paints[0]
+    for paint in paints[1:]:
+        if paint[1] <= end[1]:
+            break
+        end = paint
+    return end[0]
+
+
+async def followed_views(
+    database: Path, runs: int
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """F and U with 50 followed tags, in a headless app on a copy of the 20,000-post cache
+    (its read marks and visits dropped: every post unread). Milliseconds per run:
+
+    - ``overview``: from pressing F to the overview's option list painting its bottom row with
+      the 50 followed tags' rows in it; ``overview new``: the same once every followed tag was
+      visited long ago (every post is then new, the most work for the counts);
+    - ``unread``: from pressing U to the post list painting its bottom row with the unread
+      posts (the newest 250 come first); ``unread all``: to the first paint of the whole list.
+
+    Also what was listed (``facts``), to check the numbers are real.
+    """
+    results: dict[str, list[float]] = {
+        label: [] for label in ("overview", "overview new", "unread", "unread all")
+    }
+    facts: dict[str, int] = {}
+    overview_paints: list[tuple[float, int]] = []  # (when, line), the rows listed
+    list_paints: list[tuple[float, int]] = []  # (when, posts listed), the unread list only
+    original_option, original_list = OptionList.render_line, PostList.render_line
+
+    def option_line(self: OptionList, y: int) -> Strip:
+        strip = original_option(self, y)
+        if self.id == "followed-options" and self.option_count > len(FOLLOWED):
+            overview_paints.append((time.perf_counter(), y))
+        return strip
+
+    def list_line(self: PostList, y: int) -> Strip:
+        strip = original_list(self, y)
+        posts = self.posts
+        if y == self.size.height - 1 and posts and posts[0].tags:  # rows naming their tags
+            list_paints.append((time.perf_counter(), len(posts)))
+        return strip
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "cache.sqlite3"
+        shutil.copyfile(database, copy)
+        with closing(sqlite3.connect(copy)) as conn, conn:
+            conn.execute("DELETE FROM read_posts")
+            conn.execute("DELETE FROM tag_visits")
+        store = Store(copy)
+        app = ReaderApp(
+            store,
+            synthetic.BIG_TAG,
+            base_url="https://simonwillison.net",
+            offline=True,
+            config_path=write_config(Path(folder), FOLLOWED),
+        )
+        OptionList.render_line = option_line  # type: ignore[method-assign]
+        PostList.render_line = list_line  # type: ignore[method-assign]
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause(0.5)
+                screen = app.screen
+                assert isinstance(screen, MainScreen)
+                await until(pilot, lambda: len(screen.post_list.posts) == synthetic.BIG_SIZE)
+                await app.workers.wait_for_complete()
+                for label in ("overview", "overview new"):
+                    if label == "overview new":
+                        long_ago = datetime(2002, 1, 1, tzinfo=UTC)
+                        for tag in FOLLOWED:
+                            store.visit_tag(tag, when=long_ago)
+                        overview = store.tag_overview(FOLLOWED)
+                        assert all(item.new == item.unread for item in overview), [
+                            (item.tag, item.new, item.unread, item.count) for item in overview
+                        ]
+                    for _ in range(runs):
+                        await pilot.pause(0.2)
+                        overview_paints.clear()
+                        start = time.perf_counter()
+                        await pilot.press("F")
+                        await until(pilot, lambda: bool(overview_paints))
+                        results[label].append((last_line(overview_paints) - start) * 1000)
+                        shown = app.screen
+                        assert isinstance(shown, FollowedScreen)
+                        options = shown.options.options
+                        followed = [o for o in options if isinstance(o, TagRow) and o.followed]
+                        assert len(followed) == len(FOLLOWED), len(followed)
+                        facts["overview rows"] = len(followed)
+                        facts["related rows"] = sum(
+                            isinstance(o, TagRow) and not o.followed for o in options
+                        )
+                        await pilot.press("escape")
+                        await until(pilot, lambda: app.screen is screen)
+                list_pane = screen.query_one(ListPane)
+                for _ in range(runs):
+                    await app.workers.wait_for_complete()
+                    await pilot.pause(0.3)
+                    unread_before = len(store.unread_posts(FOLLOWED))
+                    list_paints.clear()
+                    start = time.perf_counter()
+                    await pilot.press("U")
+                    await until(pilot, lambda: bool(list_paints))
+                    await until(pilot, lambda: any(n > FIRST_UNREAD for _, n in list_paints))
+                    first, first_count = list_paints[0]
+                    whole, whole_count = next((t, n) for t, n in list_paints if n > FIRST_UNREAD)
+                    results["unread"].append((first - start) * 1000)
+                    results["unread all"].append((whole - start) * 1000)
+                    assert first_count == FIRST_UNREAD, first_count
+                    await app.workers.wait_for_complete()
+                    await pilot.pause(0.3)
+                    listed = len(screen.post_list.posts)
+                    unread_after = len(store.unread_posts(FOLLOWED))
+                    # The post under the cursor opens (and so is marked read) while the whole
+                    # list is read: it may or may not be in it.
+                    assert whole_count == listed and unread_after <= listed <= unread_before, (
+                        whole_count,
+                        listed,
+                        unread_before,
+                        unread_after,
+                    )
+                    facts["unread first"] = first_count
+                    facts["unread listed"] = listed
+                    facts["unread in store"] = unread_before
+                    await pilot.press("U")  # back to the tag
+                    await until(
+                        pilot,
+                        lambda: (
+                            not list_pane.showing_unread
+                            and len(screen.post_list.posts) == synthetic.BIG_SIZE
+                        ),
+                    )
+        finally:
+            OptionList.render_line = original_option  # type: ignore[method-assign]
+            PostList.render_line = original_list  # type: ignore[method-assign]
+            store.close()
+    return results, facts
+
+
+def check_304(
+    site: SiteServer, store: Store, outcomes: list[TagRefreshOutcome], since: datetime
+) -> None:
+    """Each of the 30 tags was asked once, conditionally, was answered 304 (the fetch said
+    not modified), and its fetch time moved on with no post added."""
+    assert [o.tag for o in outcomes] == REFRESHED, [o.describe() for o in outcomes]
+    assert all(o.result is not None and o.result.not_modified for o in outcomes), [
+        o.describe() for o in outcomes
+    ]
+    requests = site.requests
+    assert sorted(r.path for r in requests) == [f"/tags/{tag}.atom" for tag in REFRESHED]
+    assert all(r.header("if-modified-since") for r in requests)
+    for tag in REFRESHED:
+        info = store.tag_info(tag)
+        assert info is not None and info.fetched_at is not None and info.fetched_at >= since
+        assert info.count == 30
+
+
+def backdate(site: SiteServer, store: Store) -> datetime:
+    """Mark every tag fetched an hour ago (past the 10 minutes R waits), forget the requests;
+    the second the refresh starts."""
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    for tag in REFRESHED:
+        store.record_unchanged(tag, fetched_at=hour_ago)
+    site.clear_requests()
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+async def refresh_in_app(database: Path, site: SiteServer, runs: int) -> list[float]:
+    """R in a headless app following the 30 tags: ms from the key to the end of the refresh
+    handled (``FollowRefreshEnded``: the status line's progress cleared)."""
+    outcomes: list[TagRefreshOutcome] = []
+    original = follow.refresh_tags
+
+    def recording(*args: object, **kwargs: object) -> list[TagRefreshOutcome]:
+        result = original(*args, **kwargs)  # type: ignore[arg-type]
+        outcomes.extend(result)
+        return result
+
+    results = []
+    with tempfile.TemporaryDirectory() as folder, Store(database) as store:
+        app = ReaderApp(
+            store,
+            REFRESHED[0],
+            base_url=site.url,
+            client_factory=new_client,
+            config_path=write_config(Path(folder), REFRESHED),
+        )
+        follow.refresh_tags = recording
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause(0.5)
+                screen = app.screen
+                assert isinstance(screen, MainScreen)
+                following = screen.query_one(Following)
+                status = screen.query_one(StatusBar)
+                for _ in range(runs):
+                    await app.workers.wait_for_complete()  # the start-up refresh, the reload
+                    await pilot.pause(0.2)
+                    since = backdate(site, store)
+                    outcomes.clear()
+                    start = time.perf_counter()
+                    await pilot.press("R")
+                    await until(pilot, lambda: not following.refreshing and not status.activity)
+                    results.append((time.perf_counter() - start) * 1000)
+                    check_304(site, store, outcomes, since)
+        finally:
+            follow.refresh_tags = original
+    return results
+
+
+def refreshes_304(runs: int) -> tuple[list[float], list[float]]:
+    """``refresh_tags`` of 30 tags answering 304 (ms, end to end, its own client as R's
+    thread makes), then R in the app on the same cache."""
+    newest = datetime(2026, 1, 10, tzinfo=UTC)
+    direct = []
+    with SiteServer(answer_304=True) as site, tempfile.TemporaryDirectory() as folder:
+        for tag in REFRESHED:
+            site.add_tag(
+                tag,
+                [
+                    entry_post(f"{tag}-{k}", f"{tag} {k}", newest - timedelta(days=k), (tag,))
+                    for k in range(30)
+                ],
+            )
+        database = Path(folder) / "cache.sqlite3"
+        with Store(database) as store:
+            filled = refresh_tags(store, REFRESHED, base_url=site.url, min_age=timedelta(0))
+            assert all(o.result is not None and o.result.counts.new == 30 for o in filled)
+            for _ in range(runs):
+                since = backdate(site, store)
+                start = time.perf_counter()
+                outcomes = refresh_tags(store, REFRESHED, base_url=site.url, min_age=timedelta(0))
+                direct.append((time.perf_counter() - start) * 1000)
+                check_304(site, store, outcomes, since)
+        in_app = asyncio.run(refresh_in_app(database, site, runs))
+    return direct, in_app
+
+
 # -- the table --------------------------------------------------------------------------------
 
 
@@ -327,7 +596,9 @@ def main() -> None:
     )
     open_ms = asyncio.run(open_posts(database, runs))
     j_ms = asyncio.run(j_presses(database, 60))
+    follow_ms, facts = asyncio.run(followed_views(database, runs))
     refresh_ms, floor_ms, ingest_ms, ingest_floor, convert_ms, page_bytes = refreshes(runs)
+    refresh_304_ms, refresh_304_app_ms = refreshes_304(runs)
 
     start_ratio = statistics.median(app_ms) / statistics.median(bare_ms)
     refresh_ratio = statistics.median(refresh_ms) / statistics.median(floor_ms)
@@ -372,6 +643,50 @@ def main() -> None:
             "ms",
             "≤ 16 ms",
             verdict(statistics.median(j_ms), 16),
+        ),
+        (
+            f"F: followed tags overview, {facts['overview rows']} followed"
+            f" (+{facts['related rows']} related), to its rows painted",
+            follow_ms["overview"],
+            "ms",
+            "≤ 100 ms",
+            verdict(statistics.median(follow_ms["overview"]), 100),
+        ),
+        (
+            "  the same, every tag visited long ago (every post new)",
+            follow_ms["overview new"],
+            "ms",
+            "≤ 100 ms",
+            verdict(statistics.median(follow_ms["overview new"]), 100),
+        ),
+        (
+            f"U: unread in {len(FOLLOWED)} followed tags ({facts['unread in store']:,} unread),"
+            f" first {facts['unread first']} painted",
+            follow_ms["unread"],
+            "ms",
+            "≤ 100 ms",
+            verdict(statistics.median(follow_ms["unread"]), 100),
+        ),
+        (
+            f"  then the whole list ({facts['unread listed']:,} posts) painted",
+            follow_ms["unread all"],
+            "ms",
+            "report",
+            "",
+        ),
+        (
+            f"R: refresh_tags of {len(REFRESHED)} followed tags answering 304 (loopback)",
+            refresh_304_ms,
+            "ms",
+            "≤ 2,000 ms",
+            verdict(statistics.median(refresh_304_ms), 2_000),
+        ),
+        (
+            "  R in the app, from the key to the refresh's end handled",
+            refresh_304_app_ms,
+            "ms",
+            "≤ 2,000 ms",
+            verdict(statistics.median(refresh_304_app_ms), 2_000),
         ),
         (
             f"refresh of a 30-post page ({page_bytes // 1024} KB) from loopback",

@@ -9,12 +9,15 @@ the site's HTML body shapes, for the loopback server. Everything is deterministi
 from __future__ import annotations
 
 import random
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.sitefeeds import FakePost, wrap_body
-from tui_reader.core.cache.store import Store
+from tui_reader.core.cache.store import SCHEMA_VERSION, Store
 from tui_reader.core.models import Kind, Post
 
 BIG_TAG = "llms"
@@ -179,6 +182,22 @@ def build_cache(path: Path) -> None:
                 batch = {}
         for batch_tag, posts in batch.items():
             store.merge(batch_tag, posts, fetched_at=NEWEST)
+
+
+def shared_cache(rebuild: bool = False) -> Path:
+    """The synthetic cache shared by the benchmarks, in the temp folder (built once per schema
+    version): ``…/tui-reader-bench-v<N>/tui-reader/cache.sqlite3``."""
+    folder = Path(tempfile.gettempdir()) / f"tui-reader-bench-v{SCHEMA_VERSION}"
+    database = folder / "tui-reader" / "cache.sqlite3"
+    if rebuild or not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        for stale in database.parent.glob("cache.sqlite3*"):
+            stale.unlink()
+        started = time.perf_counter()
+        print(f"building the synthetic cache in {database} …", file=sys.stderr)
+        build_cache(database)
+        print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return database
 
 
 def site_posts(tag: str, count: int, *, seed: int = 7) -> list[FakePost]:

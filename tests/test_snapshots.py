@@ -7,6 +7,7 @@ client that always fails). Toasts are cleared before the screenshot.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -21,6 +22,7 @@ from tests.app_support import (
     settle,
     year_posts,
 )
+from tui_reader.app import ReaderApp
 from tui_reader.core.cache.store import Store
 
 SIZE = (120, 36)
@@ -98,3 +100,23 @@ def test_quotation_open(snap_compare: SnapCompare) -> None:
 
     app = make_app(kinds_store())
     assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("j", "enter"))
+
+
+def followed_app(tmp_path: Path) -> ReaderApp:
+    """Two followed tags, one with a failed last refresh, and a tag seen with them."""
+    store = snapshot_store()
+    store.merge("llms", list(store.posts("training-data"))[:5], fetched_at=FETCHED)
+    store.record_fetch_error("llms", "The site answered 503 Service Unavailable.", when=FETCHED)
+    config = tmp_path / "config.toml"
+    config.write_text('follow = ["training-data", "llms"]\n', encoding="utf-8")
+    return make_app(store, config_path=config)
+
+
+def test_followed_tags_overview(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    app = followed_app(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("F"))
+
+
+def test_unread_across_followed_tags(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    app = followed_app(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("U"))

@@ -22,6 +22,7 @@ from .core.errors import ReaderError
 from .core.user.reader_state import ReaderState, load_state, save_state
 from .core.user.settings import Settings, load_settings
 from .screens.main import MainScreen
+from .session import ReaderSession
 from .widgets.post_list import PostList
 from .widgets.reading_pane import ReadingPane
 from .widgets.status_bar import Clock, utc_now
@@ -97,30 +98,36 @@ class ReaderApp(App[None]):
             self.notify(self.store.notice, severity="warning", timeout=20, markup=False)
 
     def _theme_changed(self, theme: Theme) -> None:
-        if theme.name == self.reader_state.theme:
+        if theme.name != self.reader_state.theme:
+            self.reader_state.theme = theme.name
+            self.save_state()
+
+    def save_state(self) -> None:
+        """Save the reading state (the last tag, cursors, theme); a failure is said once."""
+        if self._state_path is None:
             return
-        self.reader_state.theme = theme.name
-        if self._state_path is not None:
-            try:
-                save_state(self._state_path, self.reader_state)
-            except ReaderError as error:
-                self.notify(error.message, title="Not saved", severity="warning", markup=False)
+        try:
+            save_state(self._state_path, self.reader_state)
+        except ReaderError as error:
+            self._state_path = None  # say it once, not on every switch
+            self.notify(error.message, title="Not saved", severity="warning", markup=False)
 
     def get_default_screen(self) -> Screen[None]:
         """The reading screen."""
-        return MainScreen(
+        session = ReaderSession(
             self.store,
             self.tag,
             base_url=self.base_url,
+            clock=self._clock,
             offline=self.offline or self.demo,
             demo=self.demo,
             client_factory=self._client_factory,
-            clock=self._clock,
             state=self.reader_state,
-            state_path=self._state_path,
             settings=self.settings,
             config_path=self._config_path,
+            save_state=self.save_state,
         )
+        return MainScreen(session)
 
     def key_sections(self) -> list[KeySection]:
         """Every key, by where it works (the help screen's tables)."""

@@ -1,4 +1,5 @@
-"""The ``tui-reader`` command line: open the reader, or fetch, list, export and locate the cache."""
+"""The ``tui-reader`` command line: open the reader, or fetch, follow, list, export and locate
+the cache."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from . import __version__
@@ -21,14 +22,18 @@ from .core.user import paths
 
 if TYPE_CHECKING:
     from .core.cache.search import SearchHit
+    from .core.user.settings import Settings
 
-COMMANDS = ("read", "fetch", "tags", "export", "search", "paths")
+COMMANDS = ("read", "fetch", "follow", "unfollow", "tags", "export", "search", "paths")
 BASE_URL_ENV = "TUI_READER_BASE_URL"
 EPILOG = """\
 commands:
   [TAG]                 open the reader on TAG (default: the last tag read, else training-data)
   fetch TAG [TAG ...]   refresh the cache without the reader; one summary line per tag
   fetch TAG --all       download TAG's whole history (resumable; progress on stderr)
+  fetch [--all]         the same for every followed tag
+  follow [TAG ...]      follow tags (kept in config.toml); alone: list the followed tags
+  unfollow TAG ...      stop following tags
   tags                  cached tags with post counts and when each was last fetched
   export TAG            cached posts of TAG, newest first (--format jsonl|markdown)
   search QUERY          search every cached post (--tag TAG, --format text|jsonl, --limit N)
@@ -78,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("tag", nargs="?", help="the tag to open")
     read.add_argument("--demo", action="store_true", help="open a bundled sample feed, offline")
     fetch = commands.add_parser("fetch", parents=[common], help="refresh tags without the UI")
-    fetch.add_argument("tags", nargs="+", metavar="TAG")
+    fetch.add_argument("tags", nargs="*", metavar="TAG", help="default: every followed tag")
     fetch.add_argument(
         "--all",
         action="store_true",
@@ -101,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--restart", action="store_true", help="with --all: start again from the newest page"
     )
+    follow = commands.add_parser("follow", parents=[common], help="follow tags, or list them")
+    follow.add_argument("tags", nargs="*", metavar="TAG")
+    unfollow = commands.add_parser("unfollow", parents=[common], help="stop following tags")
+    unfollow.add_argument("tags", nargs="+", metavar="TAG")
     commands.add_parser("tags", parents=[common], help="list cached tags")
     export = commands.add_parser("export", parents=[common], help="print a tag's cached posts")
     export.add_argument("tag", metavar="TAG")
@@ -175,13 +184,9 @@ def _base_url(args: argparse.Namespace) -> str:
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "never"
-    seconds = max(0, int((now - moment).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
+    from .core.feed.dates import ago
+
+    return "never" if moment is None else ago(now - moment)
 
 
 def _open_store() -> Store:
@@ -208,13 +213,15 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    """Refresh each tag; exit 0 only if every one succeeded."""
+    """Refresh each tag (none: every followed tag); exit 0 only if every one succeeded."""
     if getattr(args, "offline", False):
         raise UsageError("fetch needs the network, and --offline was given")
+    if not args.all and (args.page_size is not None or args.pause is not None or args.restart):
+        raise UsageError("--page-size, --pause and --restart go with --all")
+    if not args.tags:
+        return _fetch_followed(args)
     if args.all:
         return _fetch_all(args)
-    if args.page_size is not None or args.pause is not None or args.restart:
-        raise UsageError("--page-size, --pause and --restart go with --all")
     from .core.net.fetch import new_client
     from .core.net.refresh import refresh_tag
 
@@ -297,6 +304,96 @@ def _fetch_all(args: argparse.Namespace) -> int:
         print(f"tui-reader: {current}: interrupted; run again to resume", file=sys.stderr)
         return 130
     return 1 if failures else 0
+
+
+# -- the followed tags --------------------------------------------------------------------
+
+NOTHING_FOLLOWED = "Not following any tag. Follow some with: tui-reader follow llms training-data"
+
+
+def _settings() -> Settings:
+    """The settings, their problems said on stderr; a broken file raises SettingsError."""
+    from .core.user.settings import read_settings
+
+    settings = read_settings(paths.config_path())
+    for problem in settings.problems:
+        print(f"tui-reader: {problem}", file=sys.stderr)
+    return settings
+
+
+def _print_followed() -> int:
+    """Print every followed tag, one a line, pinned ones marked."""
+    from .core.user.settings import followed_tags
+
+    settings = _settings()
+    tags = followed_tags(settings)
+    if not tags:
+        print(NOTHING_FOLLOWED)
+    for tag in tags:
+        print(f"{tag}  (pinned)" if tag in settings.pins else tag)
+    return 0
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    """Follow the tags given (none: list the followed tags)."""
+    from .core.user.settings import follow_tags
+
+    if args.tags:
+        follow_tags(paths.config_path(), [validate_tag(tag) for tag in args.tags])
+    return _print_followed()
+
+
+def cmd_unfollow(args: argparse.Namespace) -> int:
+    """Stop following the tags given; a pinned tag stays followed (a note says so)."""
+    from .core.user.settings import read_settings, unfollow_tags
+
+    tags = [validate_tag(tag) for tag in args.tags]
+    before = read_settings(paths.config_path())
+    unfollow_tags(paths.config_path(), tags)
+    for tag in tags:
+        if tag in before.pins:
+            print(
+                f"tui-reader: {tag} is pinned, so it stays followed; unpin it (P in the reader)"
+                " or remove it from pins in config.toml",
+                file=sys.stderr,
+            )
+        elif tag not in before.follow:
+            print(f"tui-reader: {tag} was not followed", file=sys.stderr)
+    return _print_followed()
+
+
+def _fetch_followed(args: argparse.Namespace) -> int:
+    """``fetch`` with no tag: every followed tag, a line each; exit 0 only if all succeeded."""
+    from .core.net.follow import refresh_tags
+    from .core.user.settings import followed_tags
+
+    tags = followed_tags(_settings())
+    if not tags:
+        print(f"tui-reader: nothing to fetch. {NOTHING_FOLLOWED}", file=sys.stderr)
+        return 1
+    if args.all:
+        args.tags = list(tags)
+        return _fetch_all(args)
+
+    def progress(done: int, total: int, tag: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r\x1b[Kfetching {done + 1} of {total}: {tag}", end="", file=sys.stderr)
+
+    base_url = _base_url(args)
+    with _open_store() as store:
+        # The command line always asks: the ten-minute politeness is for the reader's timer.
+        outcomes = refresh_tags(
+            store, tags, base_url=base_url, min_age=timedelta(0), on_progress=progress
+        )
+        if sys.stderr.isatty():
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+        for outcome in outcomes:
+            if outcome.ok:
+                print(outcome.describe())
+            else:
+                print(f"tui-reader: {outcome.describe()}", file=sys.stderr)
+        _convert_pending(store)
+    return 0 if all(outcome.ok for outcome in outcomes) else 1
 
 
 def cmd_tags(args: argparse.Namespace) -> int:
@@ -414,6 +511,8 @@ def cmd_paths(args: argparse.Namespace) -> int:
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "read": cmd_read,
     "fetch": cmd_fetch,
+    "follow": cmd_follow,
+    "unfollow": cmd_unfollow,
     "tags": cmd_tags,
     "export": cmd_export,
     "search": cmd_search,

@@ -7,7 +7,6 @@ here; the screen only decides which widget shows the result.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,79 +17,142 @@ from .core.models import Post, PostSummary, TagInfo
 
 if TYPE_CHECKING:
     from .core.net.archive import ArchiveProgress
+    from .core.net.follow import TagRefreshOutcome
     from .widgets.status_bar import Status
 
 
-@dataclass
 class TagEntered(Message):
     """The screen now shows ``tag``: its posts, read from the cache or just fetched."""
 
-    tag: str
-    posts: Sequence[PostSummary]
-    info: TagInfo | None
-    cursor: str | None
-    record: bool
-    since: datetime | None = None
+    def __init__(
+        self,
+        tag: str,
+        posts: Sequence[PostSummary],
+        info: TagInfo | None,
+        cursor: str | None,
+        record: bool,
+        since: datetime | None = None,
+    ) -> None:
+        super().__init__()
+        self.tag = tag
+        self.posts = posts
+        self.info = info
+        self.cursor = cursor
+        self.record = record
+        self.since = since
 
 
-@dataclass
 class TagRefreshed(Message):
     """The tag on screen was refreshed (or re-read): its posts as the cache now holds them."""
 
-    tag: str
-    posts: Sequence[PostSummary]
+    def __init__(self, tag: str, posts: Sequence[PostSummary]) -> None:
+        super().__init__()
+        self.tag = tag
+        self.posts = posts
 
 
-@dataclass
 class TagRenamedOnSite(Message):
     """The site renamed a tag: the user is offered the new name."""
 
-    error: TagRenamed
+    def __init__(self, error: TagRenamed) -> None:
+        super().__init__()
+        self.error = error
 
 
-@dataclass
 class StatusChanged(Message):
     """What the status line says has changed."""
 
-    status: Status
+    def __init__(self, status: Status) -> None:
+        super().__init__()
+        self.status = status
 
 
-@dataclass
 class GoToTag(Message):
     """The user asked for ``tag`` (history, pins, the switcher, a link to a tag page)."""
 
-    tag: str
-    highlight: str | None = None
-    record: bool = True
+    def __init__(self, tag: str, highlight: str | None = None, record: bool = True) -> None:
+        super().__init__()
+        self.tag = tag
+        self.highlight = highlight
+        self.record = record
 
 
-@dataclass
 class PostLoaded(Message):
     """A post read from the cache for the reading pane (None: it is not cached)."""
 
-    post_id: str
-    post: Post | None
-    line: int = 0
+    def __init__(self, post_id: str, post: Post | None, line: int = 0) -> None:
+        super().__init__()
+        self.post_id = post_id
+        self.post = post
+        self.line = line
 
 
-@dataclass
 class OpenPost(Message):
     """A post reached by following a link (or going back and forth): open it."""
 
-    post_id: str
+    def __init__(self, post_id: str) -> None:
+        super().__init__()
+        self.post_id = post_id
 
 
-@dataclass
 class ArchiveProgressed(Message):
     """A page of an archive download has been saved."""
 
-    progress: ArchiveProgress
+    def __init__(self, progress: ArchiveProgress) -> None:
+        super().__init__()
+        self.progress = progress
 
 
-@dataclass
 class ArchiveEnded(Message):
     """An archive download finished, was stopped, or failed (``error``)."""
 
-    tag: str
-    summary: str
-    error: ReaderError | None = None
+    def __init__(self, tag: str, summary: str, error: ReaderError | None = None) -> None:
+        super().__init__()
+        self.tag = tag
+        self.summary = summary
+        self.error = error
+
+
+class FollowChanged(Message):
+    """The followed tags changed (followed, unfollowed, pinned)."""
+
+    def __init__(self, tags: tuple[str, ...]) -> None:
+        super().__init__()
+        self.tags = tags
+
+
+class FollowRefreshProgressed(Message):
+    """A refresh of the followed tags is about to fetch ``tag`` (``done`` of ``total`` so far)."""
+
+    def __init__(self, done: int, total: int, tag: str) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+        self.tag = tag
+
+
+class FollowRefreshEnded(Message):
+    """A refresh of the followed tags ended: each tag's outcome (``quiet``: the timer's)."""
+
+    def __init__(self, outcomes: tuple[TagRefreshOutcome, ...], quiet: bool = False) -> None:
+        super().__init__()
+        self.outcomes = outcomes
+        self.quiet = quiet
+
+
+class UnreadLoaded(Message):
+    """Unread posts of the followed ``tags``, newest first: the newest first, then (``rest``)
+    the whole list; ``error``: they could not be read."""
+
+    def __init__(
+        self,
+        tags: tuple[str, ...],
+        posts: Sequence[PostSummary],
+        rest: bool = False,
+        error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.tags = tags
+        self.posts = posts
+        self.rest = rest
+        self.error = error

@@ -7,7 +7,6 @@ Posts reached this way make a history of their own (``alt+←`` / ``alt+→``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -26,12 +25,13 @@ if TYPE_CHECKING:
     from ..core.models import Post, PostSummary
 
 
-@dataclass
 class _LinkedPostFound(Message, bubble=False):
-    post_id: str
-    url: str
-    cached: bool
-    came_from: str | None
+    def __init__(self, post_id: str, url: str, cached: bool, came_from: str | None) -> None:
+        super().__init__()
+        self.post_id = post_id
+        self.url = url
+        self.cached = cached
+        self.came_from = came_from
 
 
 class LinkFollower(Widget):

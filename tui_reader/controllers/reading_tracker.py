@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
@@ -51,7 +50,7 @@ class ReadingTracker(Widget):
         if self._positions.get(post_id, 0) == line:
             return
         self._positions[post_id] = line
-        save = partial(self._store.set_position, post_id, line, when=self._clock())
+        save = self._marks.position(post_id, line)
         if now:
             with contextlib.suppress(ReaderError):
                 save()

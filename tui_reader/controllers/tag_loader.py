@@ -10,7 +10,7 @@ in the status line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -25,14 +25,10 @@ from ..background import in_daemon_thread
 from ..core.errors import FetchError, ReaderError, TagNotFound, TagRenamed
 from ..core.models import MergeCounts, PostSummary, TagInfo, YearCount
 from ..messages import StatusChanged, TagEntered, TagRefreshed, TagRenamedOnSite
-from ..widgets.status_bar import Clock, Status
+from ..widgets.status_bar import Status
 
 if TYPE_CHECKING:
-    import httpx
-
-    from ..core.cache.store import Store
-
-ClientFactory = Callable[[], "httpx.Client"]
+    from ..session import ReaderSession
 
 
 @dataclass
@@ -43,21 +39,22 @@ class FirstScreen:
     years: dict[int, YearCount] | None = None  # every year's counts when posts are the newest only
     read: set[str] = field(default_factory=set)
     since: datetime | None = None  # the previous visit to the tag
-    ok: bool = False  # False: the cache could not be read
 
 
-@dataclass
 class _Refreshed(Message, bubble=False):
-    tag: str
-    posts: list[PostSummary]
-    info: TagInfo | None
-    new: int
+    def __init__(self, tag: str, posts: list[PostSummary], info: TagInfo | None, new: int) -> None:
+        super().__init__()
+        self.tag = tag
+        self.posts = posts
+        self.info = info
+        self.new = new
 
 
-@dataclass
 class _RefreshFailed(Message, bubble=False):
-    tag: str
-    error: ReaderError
+    def __init__(self, tag: str, error: ReaderError) -> None:
+        super().__init__()
+        self.tag = tag
+        self.error = error
 
     @property
     def offline(self) -> bool:
@@ -65,20 +62,30 @@ class _RefreshFailed(Message, bubble=False):
         return type(self.error) is FetchError
 
 
-@dataclass
 class _Loaded(Message, bubble=False):
-    tag: str
-    posts: list[PostSummary]
-    info: TagInfo | None
-    cursor: str | None
-    record: bool
-    since: datetime | None = None
+    def __init__(
+        self,
+        tag: str,
+        posts: list[PostSummary],
+        info: TagInfo | None,
+        cursor: str | None,
+        record: bool,
+        since: datetime | None = None,
+    ) -> None:
+        super().__init__()
+        self.tag = tag
+        self.posts = posts
+        self.info = info
+        self.cursor = cursor
+        self.record = record
+        self.since = since
 
 
-@dataclass
 class _Reloaded(Message, bubble=False):
-    tag: str
-    posts: list[PostSummary]
+    def __init__(self, tag: str, posts: list[PostSummary]) -> None:
+        super().__init__()
+        self.tag = tag
+        self.posts = posts
 
 
 class TagLoader(Widget):
@@ -86,22 +93,14 @@ class TagLoader(Widget):
 
     DEFAULT_CSS = "TagLoader { display: none; }"
 
-    def __init__(
-        self,
-        store: Store,
-        status: Status,
-        *,
-        base_url: str,
-        client_factory: ClientFactory | None,
-        clock: Clock,
-    ) -> None:
+    def __init__(self, session: ReaderSession) -> None:
         super().__init__()
-        self._store = store
-        self._status = status
-        self._offline_mode = status.offline
-        self._base_url = base_url
-        self._client_factory = client_factory
-        self._clock = clock
+        self._store = session.store
+        self._status = Status(tag=session.tag, offline=session.offline, demo=session.demo)
+        self._offline_mode = session.offline
+        self._base_url = session.base_url
+        self._client_factory = session.client_factory
+        self._clock = session.clock
         self._opening: tuple[str | None, bool] = (None, True)  # for a tag not cached yet
 
     @property
@@ -136,7 +135,7 @@ class TagLoader(Widget):
                 else:
                     years = store.year_counts(tag)
             info = store.tag_info(tag)
-            first = FirstScreen(posts, years, store.read_ids(), store.last_visit(tag), ok=True)
+            first = FirstScreen(posts, years, store.read_ids(), store.last_visit(tag))
         except ReaderError as error:
             first, info = FirstScreen(), None
             self._update_status(error=error.message)
@@ -260,10 +259,12 @@ class TagLoader(Widget):
         self.notify(message, title="Refresh failed", severity="error", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A refresh that crashed (not a ReaderError) is reported like any other failure."""
-        if event.worker.group == "refresh" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self._report_failure(f"Refresh failed unexpectedly: {error!r}", offline=False)
+        """A fetch that crashed (not a ReaderError) is reported like any other failure."""
+        if event.state != WorkerState.ERROR or event.worker.group not in ("refresh", "opening"):
+            return
+        error = ReaderError(f"Refresh failed unexpectedly: {event.worker.error!r}")
+        tag = self._status.opening if event.worker.group == "opening" else self.tag
+        self.post_message(_RefreshFailed(tag or self.tag, error))
 
     # -- switching tags -----------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
@@ -18,11 +17,9 @@ from ..core.models import TagInfo, TagSuggestion
 from ..core.user.history import TagHistory
 from ..core.user.settings import toggle_pin
 from ..messages import GoToTag
-from ..widgets.status_bar import Clock
 
 if TYPE_CHECKING:
-    from ..core.cache.store import Store
-    from .tag_loader import ClientFactory
+    from ..session import ReaderSession
 
 
 class TagNavigator(Widget):
@@ -30,25 +27,14 @@ class TagNavigator(Widget):
 
     DEFAULT_CSS = "TagNavigator { display: none; }"
 
-    def __init__(
-        self,
-        store: Store,
-        tag: str,
-        *,
-        pins: tuple[str, ...],
-        config_path: Path | None,
-        suggest_from: tuple[str, ClientFactory | None] | None,
-        clock: Clock,
-    ) -> None:
-        """``suggest_from``: the site's base URL and client factory for tag suggestions (None:
-        offline, no suggestions)."""
+    def __init__(self, session: ReaderSession) -> None:
         super().__init__()
-        self._store = store
-        self._history = TagHistory(tag)
-        self._pins = pins
-        self._config_path = config_path
-        self._suggest_from = suggest_from
-        self._clock = clock
+        self._session = session
+        self._store = session.store
+        self._history = TagHistory(session.tag)
+        self._pins = session.settings.pins
+        self._config_path = session.config_path
+        self._clock = session.clock
 
     @property
     def history(self) -> TagHistory:
@@ -99,13 +85,12 @@ class TagNavigator(Widget):
         if self._config_path is None:
             self.notify("Pins are not saved in the demo.", markup=False)
             return
-        was_pinned = tag in self._pins
         try:
             self._pins = toggle_pin(self._config_path, tag)
         except ReaderError as error:
             self.notify(error.message, title="Not pinned", severity="error", markup=False)
             return
-        if was_pinned:
+        if tag not in self._pins:  # what the file says now (another copy may have pinned it)
             self.notify(f"Unpinned “{tag}”.", markup=False)
         else:
             key = self._pins.index(tag) + 1
@@ -148,9 +133,9 @@ class TagNavigator(Widget):
 
     def _suggester(self) -> Callable[[str], list[TagSuggestion]] | None:
         """Ask the site for tag suggestions (None when offline)."""
-        if self._suggest_from is None:
+        if self._session.offline:
             return None
-        base_url, factory = self._suggest_from
+        base_url, factory = self._session.base_url, self._session.client_factory
 
         def suggest(query: str) -> list[TagSuggestion]:
             from ..core.net.autocomplete import suggest_tags

@@ -44,6 +44,8 @@ class PostSummary:
     published: datetime  # timezone-aware, UTC
     # When the cache first had it (None: not known); not part of equality.
     first_seen: datetime | None = field(default=None, compare=False)
+    # Of the tags asked about, those it carries (``Store.unread_posts``); else empty.
+    tags: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,26 @@ class YearCount:
     year: int
     posts: int
     unread: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagOverview:
+    """A followed tag at a glance (``Store.tag_overview``). Times are UTC.
+
+    ``new`` counts the unread posts first cached after the last visit to the tag (0 if it was
+    never visited); ``fetched_at`` is the last successful fetch, ``error`` and ``error_at`` the
+    last failed one since (None once a fetch succeeds); ``years`` only the years with posts,
+    oldest first.
+    """
+
+    tag: str
+    count: int
+    unread: int
+    new: int
+    fetched_at: datetime | None
+    error: str | None
+    error_at: datetime | None
+    years: tuple[YearCount, ...]
 
 
 @dataclass(frozen=True, slots=True)

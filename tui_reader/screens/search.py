@@ -26,6 +26,7 @@ from ..core.cache.search import SearchHit, SearchResults, Segment, search
 from ..core.cache.store import Store
 from ..core.errors import ReaderError
 from ..core.feed.dates import site_day
+from ..widgets.option_steps import move_highlight
 
 HELP = (
     'words  "a phrase"  -exclude  tag:llms  kind:quotation  year:2023 (or 2021-2023)'
@@ -162,10 +163,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
 
     def action_move(self, step: int) -> None:
         """Move the highlight in the results."""
-        if step > 0:
-            self.results.action_cursor_down()
-        else:
-            self.results.action_cursor_up()
+        move_highlight(self.results, step)
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self) -> None:

@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from ..core.errors import InvalidTag, ReaderError
 from ..core.models import TagInfo, TagSuggestion
 from ..core.tags import validate_tag
+from ..widgets.option_steps import move_highlight
 from ..widgets.status_bar import describe_age
 
 Suggest = Callable[[str], list[TagSuggestion]]
@@ -229,10 +230,7 @@ class TagSwitcher(ModalScreen[str | None]):
 
     def action_move(self, step: int) -> None:
         """Move the highlight in the candidates."""
-        if step > 0:
-            self.options.action_cursor_down()
-        else:
-            self.options.action_cursor_up()
+        move_highlight(self.options, step)
 
     @on(Input.Submitted, "#switcher-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -23,26 +23,18 @@ from ..core.errors import ReaderError
 from ..messages import ArchiveEnded, ArchiveProgressed
 
 if TYPE_CHECKING:
-    from ..controllers.tag_loader import ClientFactory
-    from ..core.cache.store import Store
     from ..core.net.archive import ArchiveProgress, ArchiveResult
+    from ..session import ReaderSession
 
 
 class ArchiveBar(Horizontal):
     """A label and a progress bar, and the download they report."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        base_url: str,
-        client_factory: ClientFactory | None = None,
-        id: str | None = None,
-    ) -> None:
+    def __init__(self, session: ReaderSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._store = store
-        self._base_url = base_url
-        self._client_factory = client_factory
+        self._store = session.store
+        self._base_url = session.base_url
+        self._client_factory = session.client_factory
         self._stop: threading.Event | None = None
 
     def compose(self) -> ComposeResult:

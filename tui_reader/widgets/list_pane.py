@@ -79,6 +79,10 @@ class ListPane(Vertical):
         self._kind: Kind | None = None
         self._read: set[str] = set()
         self._new_since: datetime | None = None
+        self._followed = False
+        self._unread_in: int | None = None  # the unread list: how many followed tags
+        self._count = 0  # posts listed (of every year, while only the newest are read)
+        self._unread_newest = False
 
     def compose(self) -> ComposeResult:
         yield PostList(id="posts")
@@ -108,9 +112,37 @@ class ListPane(Vertical):
         """List ``tag``'s ``posts``; ``years``: every year's counts when ``posts`` is only
         the newest part of the list."""
         self._tag = tag
+        self._unread_in = None
         self._all_posts = tuple(posts)
         self._years = years
         self.refilter(cursor)
+
+    @property
+    def showing_unread(self) -> bool:
+        """Whether the list is the unread posts of the followed tags (``U``), not a tag."""
+        return self._unread_in is not None
+
+    def show_unread(
+        self,
+        posts: Sequence[PostSummary],
+        tag_count: int,
+        *,
+        cursor: str | None = None,
+        newest: bool = False,
+    ) -> None:
+        """List the unread ``posts`` of ``tag_count`` followed tags (each row names its tags);
+        ``newest``: only the newest so far, the rest being read."""
+        self._unread_in = tag_count
+        self._unread_newest = newest
+        self._all_posts = tuple(posts)
+        self._years = None
+        self.refilter(cursor)
+
+    def set_followed(self, followed: bool) -> None:
+        """Whether the tag shown is followed (the title says so)."""
+        if followed != self._followed:
+            self._followed = followed
+            self._retitle()
 
     def cycle_kind(self) -> None:
         """List only the next kind of post (all → entries → links → quotations → notes)."""
@@ -133,11 +165,26 @@ class ListPane(Vertical):
         post_list.set_posts(posts, years=years)
         if cursor is not None:
             post_list.select_post(cursor)
-        count = len(posts) if years is None else sum(year.posts for year in years.values())
-        self.border_title = posts_title(count, self._tag, kind)
+        self._count = len(posts) if years is None else sum(year.posts for year in years.values())
+        self._retitle()
+
+    def _retitle(self) -> None:
+        count = self._count
+        if self._unread_in is not None:
+            tags = "tag" if self._unread_in == 1 else "tags"
+            shown = f"the newest {count:,}…" if self._unread_newest else f"{count:,}"
+            self.border_title = Content(f"Unread in {self._unread_in} followed {tags} · {shown}")
+            return
+        title = posts_title(count, self._tag, self._kind)
+        self.border_title = title + " · followed" if self._followed else title
 
     def empty_message(self, status: Status) -> Content:
         """What to say when nothing is listed."""
+        if self._unread_in is not None:
+            return Content.assemble(
+                ("Nothing unread in the followed tags.\n\n", "bold"),
+                f"Press U to go back to “{self._tag}”, or R to fetch new posts.",
+            )
         if self._all_posts and self._kind is not None:
             noun = _KIND_NOUNS[self._kind][1]
             return Content.assemble(

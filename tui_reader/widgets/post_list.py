@@ -450,15 +450,20 @@ class PostList(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(0, width, line_style)
 
     def _post_segments(self, post: PostSummary, width: int, base: Style) -> Iterator[Segment]:
+        """Mark, date, kind (or, in a list of several tags, the post's tags) and title."""
         date = row_date(post).rjust(DATE_WIDTH)
-        kind = post.kind.label.ljust(KIND_WIDTH)
-        used = MARK_WIDTH + DATE_WIDTH + 2 + KIND_WIDTH + 2
+        if post.tags:  # the unread list of the followed tags: each row names its tags
+            second = max(KIND_WIDTH, min(18, (width - MARK_WIDTH - DATE_WIDTH - 4) // 3))
+            label = fit(one_line(", ".join(post.tags)), second).ljust(second)
+        else:
+            second, label = KIND_WIDTH, post.kind.label.ljust(KIND_WIDTH)
+        used = MARK_WIDTH + DATE_WIDTH + 2 + second + 2
         unread = post.id not in self._read
         mark = (NEW_MARK if self.is_new(post) else UNREAD_MARK) if unread else " "
         yield Segment(mark.ljust(MARK_WIDTH), base + self._style("mark"))
         yield Segment(date, base + self._style("date"))
         yield Segment("  ", base)
-        yield Segment(kind, base + self._style("kind"))
+        yield Segment(label, base + self._style("kind"))
         yield Segment("  ", base)
         title = one_line(post.title) or "(untitled)"
         title_style = self._style("unread" if unread else "title")

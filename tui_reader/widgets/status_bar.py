@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..core.feed.dates import ago
 from ..core.feed.sanitize import one_line
 
 Clock = Callable[[], datetime]
@@ -22,11 +23,7 @@ def utc_now() -> datetime:
 
 def describe_age(then: datetime, now: datetime) -> str:
     """``just now``, ``12 min ago``, ``3 h ago``, ``4 d ago``."""
-    seconds = max(0, int((now - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
+    return ago(now - then)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +40,9 @@ class Status:
     opening: str | None = None  # a tag not cached yet, being fetched before switching to it
 
 
-def status_text(status: Status, now: datetime) -> Content:
-    """The status line for ``status`` at ``now``."""
+def status_text(status: Status, now: datetime, activity: str = "") -> Content:
+    """The status line for ``status`` at ``now`` (``activity``: background work on other tags,
+    such as ``refreshing 3 of 12 · llms``)."""
     age = describe_age(status.fetched_at, now) if status.fetched_at else None
     if status.demo:
         state = "demo · bundled sample feed"
@@ -59,6 +57,8 @@ def status_text(status: Status, now: datetime) -> Content:
     parts: list[str | tuple[str, str]] = [(status.tag, "bold"), " · ", state]
     if status.opening:
         parts += ["  ", (f"⟳ opening “{status.opening}”…", "$text-accent")]
+    if activity:
+        parts += ["  ", (f"⟳ {one_line(activity)}", "$text-accent")]
     if status.error:
         parts += ["  ", (f"⚠ {one_line(status.error)}", "$text-error")]
     return Content.assemble(*parts)
@@ -76,6 +76,7 @@ class StatusBar(Widget):
     """
 
     status: reactive[Status] = reactive(Status(tag=""))
+    activity: reactive[str] = reactive("")
 
     def __init__(self, *, clock: Clock = utc_now, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -87,4 +88,4 @@ class StatusBar(Widget):
 
     def render(self) -> Content:
         """The line for the current status."""
-        return status_text(self.status, self._clock())
+        return status_text(self.status, self._clock(), self.activity)

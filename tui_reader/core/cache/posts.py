@@ -39,7 +39,8 @@ class PostsAndTags(Database):
         fetched_at: datetime | None = None,
         archive: ArchivePage | None = None,
     ) -> MergeCounts:
-        """Add new posts, update changed ones, and record the fetch of ``tag``; one transaction.
+        """Add new posts, update changed ones, and record the fetch of ``tag`` (forgetting its
+        last fetch error); one transaction.
 
         With ``archive`` (a page of a whole-history download), the archive's progress is
         recorded in the same transaction, and the tag's validators are left alone (they
@@ -93,7 +94,8 @@ class PostsAndTags(Database):
         return MergeCounts(new, updated, unchanged)
 
     def record_unchanged(self, tag: str, *, fetched_at: datetime | None = None) -> None:
-        """Note a successful fetch that brought nothing new (HTTP 304)."""
+        """Note a successful fetch that brought nothing new (HTTP 304); forgets the tag's last
+        fetch error."""
         with self._transaction() as conn:
             self._record_fetch(conn, tag, None, _stamp(fetched_at or datetime.now(UTC)))
 
@@ -103,6 +105,7 @@ class PostsAndTags(Database):
     ) -> None:
         conn.execute("INSERT OR IGNORE INTO feeds (tag) VALUES (?)", (tag,))
         conn.execute("UPDATE feeds SET fetched_at = ? WHERE tag = ?", (now, tag))
+        conn.execute("DELETE FROM fetch_errors WHERE tag = ?", (tag,))  # it works again
         if validators is not None:
             conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ? WHERE tag = ?",

@@ -1,8 +1,9 @@
-"""Read marks saved from worker threads in the order the user made them.
+"""Small writes to the cache, made from worker threads, that must land in the order made.
 
-Marking a post read, then unread, starts two writes that may run in either order; the later
-mark must win. Each mark gets a sequence number and a write is skipped when a later mark for
-the same post has already been saved.
+Marking a post read, then unread, starts two writes that may run in either order (each in its
+own thread, a refresh may hold the database); so do two saves of how far a post was read. The
+later one must win: each write gets a sequence number per key (``read:<id>``, ``line:<id>``),
+and a write is skipped when a later one for the same key has already been saved.
 """
 
 from __future__ import annotations
@@ -17,15 +18,34 @@ if TYPE_CHECKING:
     from .store import Store
 
 
+class OrderedWrites:
+    """Writes that keep their order per key, whatever order their threads run in."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sequence = 0
+        self._written: dict[str, int] = {}
+
+    def make(self, key: str, write: Callable[[], object]) -> Callable[[], None]:
+        """The write to run in a thread: skipped if a later one for ``key`` ran first."""
+        self._sequence += 1
+        return partial(self._run, self._sequence, key, write)
+
+    def _run(self, sequence: int, key: str, write: Callable[[], object]) -> None:
+        with self._lock:
+            if self._written.get(key, 0) > sequence:
+                return
+            self._written[key] = sequence
+            write()
+
+
 class ReadMarks:
-    """The read posts, as the user sees them now, and their writes to the cache."""
+    """The read posts as the user sees them now, and their writes to the cache."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
         self._store = store
         self._clock = clock
-        self._lock = threading.Lock()
-        self._sequence = 0
-        self._written: dict[str, int] = {}
+        self._writes = OrderedWrites()
         self.ids: set[str] = set()
 
     def mark(self, post_id: str, read: bool) -> Callable[[], None]:
@@ -34,13 +54,10 @@ class ReadMarks:
             self.ids.add(post_id)
         else:
             self.ids.discard(post_id)
-        self._sequence += 1
-        return partial(self._save, self._sequence, post_id, read)
+        save = partial(self._store.set_read, post_id, read, when=self._clock())
+        return self._writes.make(f"read:{post_id}", save)
 
-    def _save(self, sequence: int, post_id: str, read: bool) -> None:
-        """Save a mark unless a later one for the same post got there first."""
-        with self._lock:
-            if self._written.get(post_id, 0) > sequence:
-                return
-            self._written[post_id] = sequence
-            self._store.set_read(post_id, read, when=self._clock())
+    def position(self, post_id: str, line: int) -> Callable[[], None]:
+        """The write that remembers ``line`` in ``post_id``, to run in a thread."""
+        save = partial(self._store.set_position, post_id, line, when=self._clock())
+        return self._writes.make(f"line:{post_id}", save)

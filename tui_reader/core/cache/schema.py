@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from ..errors import CacheError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA_V1 = """
 CREATE TABLE posts (
@@ -117,12 +117,23 @@ CREATE TRIGGER tag_posts_follow_date AFTER UPDATE OF published ON posts BEGIN
 END;
 """
 
+# Version 6: the last failed fetch of each tag (what went wrong, in words, and when), kept
+# until a fetch of the tag succeeds; the overview of the followed tags shows it.
+_SCHEMA_V6 = """
+CREATE TABLE fetch_errors (
+    tag TEXT PRIMARY KEY,
+    message TEXT NOT NULL,
+    at TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
 _MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
     3: _SCHEMA_V3,
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
+    6: _SCHEMA_V6,
 }
 
 

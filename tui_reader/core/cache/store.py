@@ -11,14 +11,16 @@ app is refused without writing to it.
 
 :class:`Store` gathers the parts, each in its own module over the shared connection of
 ``database``: ``posts`` (posts, tag memberships, validators), ``reading`` (read marks, visits,
-scroll positions), ``archive_progress`` and ``search_index``; ``schema`` holds the tables and
-their migrations, ``columns`` how values are written to them.
+scroll positions), ``archive_progress``, ``search_index`` and ``following`` (many tags at
+once: the followed tags' overview and unread posts, related tags, fetch errors); ``schema``
+holds the tables and their migrations, ``columns`` how values are written to them.
 """
 
 from __future__ import annotations
 
 from .archive_progress import ArchiveProgress
 from .columns import content_hash
+from .following import FollowedTags
 from .posts import PostsAndTags
 from .reading import ReadingState
 from .schema import SCHEMA_VERSION
@@ -27,7 +29,7 @@ from .search_index import SearchIndex
 __all__ = ["SCHEMA_VERSION", "Store", "content_hash"]
 
 
-class Store(PostsAndTags, ReadingState, ArchiveProgress, SearchIndex):
+class Store(PostsAndTags, ReadingState, ArchiveProgress, SearchIndex, FollowedTags):
     """The cache database. Safe to share between threads (calls are serialised).
 
     Several stores (in one process or several) may use the same file at once: a write waits

@@ -1,8 +1,9 @@
-"""Dates written the way simonwillison.net writes them (always in UTC)."""
+"""Dates written the way simonwillison.net writes them (always in UTC), and how long ago
+something happened."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _MONTHS = (
     "January",
@@ -44,3 +45,12 @@ def site_day(dt: datetime) -> str:
     """The short form for list rows, e.g. ``15th Nov 2023``."""
     dt = _utc(dt)
     return f"{ordinal(dt.day)} {_MONTHS[dt.month - 1][:3]} {dt.year}"
+
+
+def ago(age: timedelta) -> str:
+    """How long ago, in short: ``just now``, ``12 min ago``, ``3 h ago``, ``4 d ago``."""
+    seconds = max(0, int(age.total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"
