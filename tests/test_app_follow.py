@@ -45,6 +45,14 @@ def write_config(tmp_path: Path, text: str) -> Path:
     return config
 
 
+def two_followed_tags(tmp_path: Path, *, also_in_llms: int) -> ReaderApp:
+    """``llms`` and TAG followed; the newest ``also_in_llms`` posts of TAG are in llms too."""
+    store = seeded_store()
+    store.merge("llms", list(seeded_store().posts(TAG))[:also_in_llms])
+    config = write_config(tmp_path, 'follow = ["llms", "training-data"]\n')
+    return make_app(store, config_path=config)
+
+
 class Clock:
     """A clock the test moves by hand."""
 
@@ -151,10 +159,7 @@ async def test_one_failing_tag_is_reported_and_the_others_refresh(
 async def test_the_overview_sorts_by_unread_filters_and_opens_a_tag(
     site: SiteServer, tmp_path: Path
 ) -> None:
-    store = seeded_store()
-    store.merge("llms", list(seeded_store().posts(TAG))[:3])
-    config = write_config(tmp_path, 'follow = ["llms", "training-data"]\n')
-    app = make_app(store, config_path=config)
+    app = two_followed_tags(tmp_path, also_in_llms=3)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("F")
@@ -174,11 +179,8 @@ async def test_the_overview_sorts_by_unread_filters_and_opens_a_tag(
 
 
 async def test_capital_u_lists_unread_posts_across_followed_tags(tmp_path: Path) -> None:
-    store = seeded_store()
-    other = list(seeded_store().posts(TAG))[:2]
-    store.merge("llms", other)
-    config = write_config(tmp_path, 'follow = ["llms", "training-data"]\n')
-    app = make_app(store, config_path=config)
+    app = two_followed_tags(tmp_path, also_in_llms=2)
+    store = app.store
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("U")

@@ -12,7 +12,10 @@ import asyncio
 import threading
 from collections.abc import Callable
 from contextlib import suppress
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 T = TypeVar("T")
 
@@ -48,3 +51,23 @@ async def in_daemon_thread(func: Callable[[], T], *, name: str) -> T:
 def _deliver(loop: asyncio.AbstractEventLoop, callback: Callable[[T], None], value: T) -> None:
     with suppress(RuntimeError):  # the loop has closed: the app is gone, nobody is waiting
         loop.call_soon_threadsafe(callback, value)
+
+
+def in_thread(
+    node: DOMNode,
+    work: Callable[[], object],
+    *,
+    group: str,
+    description: str,
+    exclusive: bool = True,
+) -> None:
+    """Run ``work`` (a cache read or write) in a thread worker of ``node``: a newer one of the
+    same ``group`` replaces it (unless not ``exclusive``), and a failure never stops the app."""
+    node.run_worker(
+        work,
+        thread=True,
+        exclusive=exclusive,
+        exit_on_error=False,
+        group=group,
+        description=description,
+    )

@@ -20,7 +20,7 @@ from textual import on
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from ..background import in_daemon_thread
+from ..background import in_daemon_thread, in_thread
 from ..core.errors import ReaderError
 from ..core.models import PostSummary, TagOverview
 from ..core.user.settings import toggle_follow
@@ -220,11 +220,9 @@ class Following(Widget):
         """Read the overview for ``current`` in a thread, ready for the next ``F``."""
         if not self.tags:
             return
-        self.run_worker(
+        in_thread(
+            self,
             partial(self.overview_now, current),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
             group="overview",
             description="Read the followed tags overview",
         )
@@ -248,11 +246,9 @@ class Following(Widget):
 
     def load_unread(self) -> None:
         """Read every unread post of the followed tags, in a thread."""
-        self.run_worker(
+        in_thread(
+            self,
             partial(self._read_unread, self.tags),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
             group="unread",
             description="Read the unread posts of the followed tags",
         )

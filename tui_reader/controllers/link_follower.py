@@ -14,6 +14,7 @@ from textual import on
 from textual.message import Message
 from textual.widget import Widget
 
+from ..background import in_thread
 from ..core.errors import ReaderError
 from ..core.urls import is_web_url
 from ..core.user.history import TagHistory
@@ -76,11 +77,9 @@ class LinkFollower(Widget):
         if target is Target.TAG:
             self.post_message(GoToTag(value))
         elif target is Target.POST:
-            self.run_worker(
+            in_thread(
+                self,
                 partial(self._find_post, value, link.url, came_from),
-                thread=True,
-                exclusive=True,
-                exit_on_error=False,
                 group="linked-post",
                 description="Look for a linked post in the cache",
             )

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
+from ..background import in_thread
 from ..core.errors import ReaderError
 from ..messages import PostLoaded
 
@@ -64,11 +65,9 @@ class PostLoader(Widget):
         if post_id == self._wanted:
             return
         self._wanted = post_id
-        self.run_worker(
+        in_thread(
+            self,
             partial(self._load, post_id),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
             group="post",
             description="Read a post from the cache",
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
+from ..background import in_thread
 from ..core.cache.read_marks import ReadMarks
 from ..core.errors import ReaderError
 from ..widgets.status_bar import Clock
@@ -59,10 +60,10 @@ class ReadingTracker(Widget):
 
     def _write(self, write: Callable[[], object]) -> None:
         """Run a small write to the cache in a thread (a refresh may hold the database)."""
-        self.run_worker(
+        in_thread(
+            self,
             write,
-            thread=True,
-            exit_on_error=False,
             group="reader-state",
             description="Save the reading state",
+            exclusive=False,
         )

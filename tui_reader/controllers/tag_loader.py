@@ -10,7 +10,6 @@ in the status line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -21,7 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..background import in_daemon_thread
+from ..background import in_daemon_thread, in_thread
 from ..core.errors import FetchError, ReaderError, TagNotFound, TagRenamed
 from ..core.models import MergeCounts, PostSummary, TagInfo, YearCount
 from ..messages import StatusChanged, TagEntered, TagRefreshed, TagRenamedOnSite
@@ -62,23 +61,8 @@ class _RefreshFailed(Message, bubble=False):
         return type(self.error) is FetchError
 
 
-class _Loaded(Message, bubble=False):
-    def __init__(
-        self,
-        tag: str,
-        posts: list[PostSummary],
-        info: TagInfo | None,
-        cursor: str | None,
-        record: bool,
-        since: datetime | None = None,
-    ) -> None:
-        super().__init__()
-        self.tag = tag
-        self.posts = posts
-        self.info = info
-        self.cursor = cursor
-        self.record = record
-        self.since = since
+class _Loaded(TagEntered, bubble=False):
+    """A tag's posts read from the cache for a switch (entered if there are any)."""
 
 
 class _Reloaded(Message, bubble=False):
@@ -146,12 +130,12 @@ class TagLoader(Widget):
 
     def record_visit(self, tag: str) -> None:
         """Record a visit to ``tag`` now, off the UI thread (another process may be writing)."""
-        self.run_worker(
+        in_thread(
+            self,
             partial(self._store.visit_tag, tag, when=self._clock()),
-            thread=True,
-            exit_on_error=False,
             group="reader-state",
             description="Save the reading state",
+            exclusive=False,
         )
 
     # -- refreshing ---------------------------------------------------------------------
@@ -270,11 +254,9 @@ class TagLoader(Widget):
 
     def switch(self, tag: str, cursor: str | None, record: bool) -> None:
         """Read ``tag``'s posts from the cache in a thread, then show it (or fetch it first)."""
-        self.run_worker(
+        in_thread(
+            self,
             partial(self._load, tag, cursor, record),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
             group="load-tag",
             description=f"Read the posts tagged {tag} from the cache",
         )
@@ -294,7 +276,8 @@ class TagLoader(Widget):
     @on(_Loaded)
     def _loaded(self, event: _Loaded) -> None:
         if event.posts or event.info is not None:
-            self._enter(event.tag, event.posts, event.info, event.cursor, event.record, event.since)
+            e = event
+            self._enter(TagEntered(e.tag, e.posts, e.info, e.cursor, e.record, e.since))
         elif self._offline_mode:
             reason = "the demo has no such tag" if self._status.demo else "the reader is offline"
             self.notify(
@@ -307,30 +290,13 @@ class TagLoader(Widget):
             self._update_status(opening=event.tag)
             self._fetch(event.tag, "opening", f"Download the posts tagged {event.tag}")
 
-    def _enter(
-        self,
-        tag: str,
-        posts: Sequence[PostSummary],
-        info: TagInfo | None,
-        cursor: str | None,
-        record: bool,
-        since: datetime | None = None,
-        *,
-        fresh: bool = False,
-    ) -> None:
-        """Make ``tag`` the shown tag (from the cache, or just fetched when ``fresh``)."""
+    def _enter(self, entered: TagEntered, *, fresh: bool = False) -> None:
+        """Make ``entered.tag`` the shown tag (from the cache, or just fetched when ``fresh``)."""
         self.workers.cancel_group(self, "refresh")
-        fetched_at = info.fetched_at if info else None
-        self._set_status(
-            Status(
-                tag=tag,
-                offline=self._offline_mode,
-                demo=self._status.demo,
-                fresh=fresh,
-                fetched_at=fetched_at,
-            )
-        )
-        self.post_message(TagEntered(tag, posts, info, cursor, record, since))
+        fetched_at = entered.info.fetched_at if entered.info else None
+        status = Status(entered.tag, fetched_at, offline=self._offline_mode, fresh=fresh)
+        self._set_status(replace(status, demo=self._status.demo))
+        self.post_message(entered)
         if not fresh:
             self.start_refresh()
 
@@ -342,7 +308,7 @@ class TagLoader(Widget):
             self.notify(f"The site has no posts tagged “{event.tag}”.", markup=False)
             return
         self.record_visit(event.tag)
-        self._enter(event.tag, event.posts, event.info, cursor, record, fresh=True)
+        self._enter(TagEntered(event.tag, event.posts, event.info, cursor, record), fresh=True)
 
     def _open_failed(self, event: _RefreshFailed) -> None:
         """A tag that was not cached could not be fetched: stay, and say why."""
@@ -364,11 +330,9 @@ class TagLoader(Widget):
     def reload(self) -> None:
         """Re-read the shown tag's whole list in a thread (after an archive page, or after
         the first screen showed only the newest posts)."""
-        self.run_worker(
+        in_thread(
+            self,
             partial(self._read_list, self.tag),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
             group="reload-list",
             description=f"Re-read the posts tagged {self.tag}",
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
+from ..background import in_thread
 from ..core.errors import ReaderError, TagRenamed
 from ..core.models import TagInfo, TagSuggestion
 from ..core.user.history import TagHistory
@@ -105,11 +106,9 @@ class TagNavigator(Widget):
 
     def open_switcher(self, *, initial: str = "", note: str = "") -> None:
         """Read the known tags off the UI thread, then show the switcher."""
-        self.run_worker(
+        in_thread(
+            self,
             partial(self._read_known_tags, initial, note),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
             group="known-tags",
             description="List the cached tags",
         )
