@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ..background import in_daemon_thread, in_thread
@@ -25,6 +23,7 @@ from ..core.errors import ReaderError
 from ..core.models import PostSummary, TagOverview
 from ..core.user.settings import toggle_follow
 from ..messages import FollowChanged, FollowRefreshEnded, FollowRefreshProgressed, UnreadLoaded
+from .unit import Unit
 
 if TYPE_CHECKING:
     from ..core.net.follow import TagRefreshOutcome
@@ -40,15 +39,20 @@ CHECK_EVERY = 30.0
 """Seconds between looks at the clock for the auto-refresh."""
 
 
-@dataclass(frozen=True)
 class Overview:
     """What the overview (``F``) shows, as last read: the followed tags and, for ``current``,
     the tags found with it."""
 
-    tags: tuple[str, ...]
-    current: str
-    items: list[TagOverview]
-    related: list[tuple[str, int]]
+    __slots__ = ("current", "items", "related", "tags")
+
+    def __init__(
+        self,
+        tags: tuple[str, ...],
+        current: str,
+        items: list[TagOverview],
+        related: list[tuple[str, int]],
+    ) -> None:
+        self.tags, self.current, self.items, self.related = tags, current, items, related
 
 
 def new_posts_text(outcomes: Sequence[TagRefreshOutcome]) -> str | None:
@@ -65,10 +69,8 @@ def new_posts_text(outcomes: Sequence[TagRefreshOutcome]) -> str | None:
     return ", ".join([f"{count} new {noun} in {tag}", *(f"{n} in {t}" for t, n in rest)])
 
 
-class Following(Widget):
+class Following(Unit):
     """Owns the followed tags and their refreshes (a non-visual widget)."""
-
-    DEFAULT_CSS = "Following { display: none; }"
 
     def __init__(self, session: ReaderSession) -> None:
         super().__init__()

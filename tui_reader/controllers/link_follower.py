@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.message import Message
-from textual.widget import Widget
 
 from ..background import in_thread
 from ..core.errors import ReaderError
 from ..core.urls import is_web_url
 from ..core.user.history import TagHistory
 from ..messages import GoToTag, OpenPost
+from .unit import Unit
 
 if TYPE_CHECKING:
     from ..core.cache.store import Store
@@ -35,10 +35,8 @@ class _LinkedPostFound(Message, bubble=False):
         self.came_from = came_from
 
 
-class LinkFollower(Widget):
+class LinkFollower(Unit):
     """Follows a post's links and keeps the history of the posts reached."""
-
-    DEFAULT_CSS = "LinkFollower { display: none; }"
 
     def __init__(self, store: Store, base_url: str) -> None:
         super().__init__()

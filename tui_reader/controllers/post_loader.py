@@ -14,21 +14,19 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ..background import in_thread
 from ..core.errors import ReaderError
 from ..messages import PostLoaded
+from .unit import Unit
 
 if TYPE_CHECKING:
     from ..core.cache.store import Store
 
 
-class PostLoader(Widget):
+class PostLoader(Unit):
     """Loads one post at a time for the reading pane; stale loads are dropped."""
-
-    DEFAULT_CSS = "PostLoader { display: none; }"
 
     def __init__(self, store: Store) -> None:
         super().__init__()

@@ -6,21 +6,18 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual.widget import Widget
-
 from ..background import in_thread
 from ..core.cache.read_marks import ReadMarks
 from ..core.errors import ReaderError
 from ..widgets.status_bar import Clock
+from .unit import Unit
 
 if TYPE_CHECKING:
     from ..core.cache.store import Store
 
 
-class ReadingTracker(Widget):
+class ReadingTracker(Unit):
     """Read marks (shared by every tag) and the scroll position in each post."""
-
-    DEFAULT_CSS = "ReadingTracker { display: none; }"
 
     def __init__(self, store: Store, clock: Clock) -> None:
         super().__init__()

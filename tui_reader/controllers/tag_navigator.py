@@ -10,23 +10,20 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.widget import Widget
-
 from ..background import in_thread
 from ..core.errors import ReaderError, TagRenamed
 from ..core.models import TagInfo, TagSuggestion
 from ..core.user.history import TagHistory
 from ..core.user.settings import toggle_pin
 from ..messages import GoToTag
+from .unit import Unit
 
 if TYPE_CHECKING:
     from ..session import ReaderSession
 
 
-class TagNavigator(Widget):
+class TagNavigator(Unit):
     """Tag history (``[`` ``]`` backspace), pins (``1``…``9``, ``P``) and the switcher (``t``)."""
-
-    DEFAULT_CSS = "TagNavigator { display: none; }"
 
     def __init__(self, session: ReaderSession) -> None:
         super().__init__()

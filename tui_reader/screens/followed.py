@@ -55,6 +55,30 @@ class TagRow(Option):
 class FollowedScreen(ModalScreen[str | None]):
     """The followed tags at a glance; returns the tag to open, or None."""
 
+    DEFAULT_CSS = """
+    FollowedScreen {
+        align: center top;
+    }
+    #followed {
+        width: 116;
+        max-width: 100%;
+        height: auto;
+        max-height: 90%;
+        margin-top: 2;
+        border: round $border;
+        background: $surface;
+        padding: 0 1;
+    }
+    #followed-options {
+        height: auto;
+        max-height: 70vh;
+        border: none;
+        padding: 0;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Close", id="followed.close"),
         Binding("down", "move(1)", "Next tag", show=False, id="followed.down"),

@@ -108,6 +108,20 @@ def keys_markdown(sections: Sequence[KeySection], *, level: int = 2) -> str:
 class HelpScreen(ModalScreen[None]):
     """Every key of the reader, in tables generated from the bindings."""
 
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    #help-body {
+        width: 84;
+        max-width: 100%;
+        height: 90%;
+        border: round $border;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]

@@ -72,6 +72,26 @@ def hit_prompt(hit: SearchHit) -> Content:
 class SearchScreen(ModalScreen[SearchHit | None]):
     """Returns the chosen result, or None (esc)."""
 
+    DEFAULT_CSS = """
+    SearchScreen {
+        align: center top;
+    }
+    #search {
+        width: 100;
+        max-width: 100%;
+        height: 90%;
+        margin-top: 1;
+        border: round $border;
+        background: $surface;
+        padding: 0 1;
+    }
+    #search-results {
+        height: 1fr;
+        border: none;
+        padding: 0;
+    }
+    """
+
     DELAY: ClassVar[float] = 0.15
     """Seconds typing must pause before the query runs."""
     LIMIT: ClassVar[int] = 50

@@ -81,6 +81,41 @@ def ranked_known(query: str, known: Sequence[TagInfo]) -> Iterator[tuple[TagInfo
 class TagSwitcher(ModalScreen[str | None]):
     """Choose a tag: returns the validated tag, or None if dismissed."""
 
+    DEFAULT_CSS = """
+    TagSwitcher {
+        align: center top;
+    }
+    #switcher {
+        width: 72;
+        max-width: 100%;
+        height: auto;
+        max-height: 80%;
+        margin-top: 3;
+        border: round $border;
+        background: $surface;
+        padding: 0 1;
+    }
+    #switcher-note {
+        color: $text-warning;
+        margin-bottom: 1;
+    }
+    #switcher-error {
+        color: $text-error;
+        height: auto;
+    }
+    #switcher-options {
+        height: auto;
+        max-height: 20;
+        border: none;
+        padding: 0;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #switcher-hint {
+        color: $text-muted;
+    }
+    """
+
     SUGGEST_DELAY: ClassVar[float] = 0.3
     """Seconds typing must pause before the site is asked for suggestions."""
 

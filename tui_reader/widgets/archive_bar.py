@@ -30,6 +30,23 @@ if TYPE_CHECKING:
 class ArchiveBar(Horizontal):
     """A label and a progress bar, and the download they report."""
 
+    DEFAULT_CSS = """
+    ArchiveBar {
+        display: none;
+        height: 1;
+        background: $panel;
+        padding: 0 1;
+    }
+    #archive-label {
+        width: 1fr;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #archive-progress {
+        width: 40;
+    }
+    """
+
     def __init__(self, session: ReaderSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._store = session.store

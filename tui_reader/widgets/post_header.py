@@ -22,10 +22,10 @@ from ..core.feed.dates import site_date
 from ..core.feed.sanitize import one_line
 from ..core.models import Kind, Post
 from ..core.tags import validate_tag
-from .markdown_lines import Line, make_console, render_text
 
 if TYPE_CHECKING:
     from ..core.feed.postlinks import Link
+    from .markdown_lines import Line
 
 HEADER_PARTS = ("title", "meta", "tags", "url", "rule", "placeholder")
 """The parts of the header that are styled apart (the pane's ``reading-pane--<part>``)."""
@@ -163,6 +163,8 @@ def header_lines(
 ) -> list[Line]:
     """The header lines of ``post``, ``width`` cells wide (no post: ``placeholder``),
     with the ``chosen`` tag highlighted."""
+    from .markdown_lines import make_console, render_text  # with the first post shown
+
     console = make_console(width)
     if post is None:
         empty = Text(placeholder, style=style("placeholder"), justify="center")

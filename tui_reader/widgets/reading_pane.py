@@ -25,12 +25,12 @@ from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from ..core.models import Post
-from .markdown_lines import Line, link_drawn_at, render_body, warm_up
 from .post_header import HEADER_PARTS, TAG_BINDINGS, TagChoice, header_lines
 from .post_header import header_kind as header_kind  # re-exported
 
 if TYPE_CHECKING:
     from ..core.feed.postlinks import Link
+    from .markdown_lines import Line
 
 _GROUP = "reading-pane-render"
 
@@ -297,6 +297,8 @@ class ReadingPane(ScrollView, can_focus=True):
         if not 0 <= index < len(lines):
             return None
         text = "".join(segment.text for segment in lines[index])
+        from .markdown_lines import link_drawn_at  # with the post's text: after the first paint
+
         return link_drawn_at(self._post, text, offset.x)
 
     def show_post(self, post: Post | None, *, line: int = 0) -> None:
@@ -339,6 +341,8 @@ class ReadingPane(ScrollView, can_focus=True):
 
     def _warm_up(self) -> None:
         if self._key is None:  # a post being rendered warms up Rich anyway
+            from .markdown_lines import warm_up
+
             self.run_worker(warm_up, group="reading-pane-warm-up", thread=True, exit_on_error=False)
 
     def _theme_changed(self, theme: Theme) -> None:
@@ -425,6 +429,8 @@ class ReadingPane(ScrollView, can_focus=True):
         if worker.is_cancelled:
             return
         first = True
+        from .markdown_lines import render_body
+
         for lines, complete, restart in render_body(
             post.markdown, width, code_theme=code_theme, first_chars=first_chars
         ):
