@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from ..background import in_daemon_thread, in_thread
 from ..core.errors import ReaderError
 from ..core.models import PostSummary, TagOverview
-from ..core.user.settings import toggle_follow
+from ..core.user.settings import Settings, followed_tags, toggle_follow
 from ..messages import FollowChanged, FollowRefreshEnded, FollowRefreshProgressed, UnreadLoaded
 from .unit import Unit
 
@@ -86,8 +86,7 @@ class Following(Unit):
     @property
     def tags(self) -> tuple[str, ...]:
         """Every followed tag: the follow list, then pinned tags not in it."""
-        extra = tuple(tag for tag in self._pins if tag not in self._follow)
-        return self._follow + extra
+        return followed_tags(Settings(pins=self._pins, follow=self._follow))
 
     def is_followed(self, tag: str) -> bool:
         """Whether ``tag`` is followed (listed, or pinned)."""
@@ -96,7 +95,7 @@ class Following(Unit):
     @property
     def interval(self) -> timedelta:
         """How often the followed tags are refreshed while the app is open."""
-        return timedelta(minutes=max(10, self._session.settings.refresh_minutes))
+        return timedelta(minutes=self._session.settings.refresh_minutes)  # at least 10: settings
 
     @property
     def refreshing(self) -> bool:
@@ -238,10 +237,13 @@ class Following(Unit):
         return overview
 
     def overview_for(self, current: str) -> Overview | None:
-        """The overview last read, if it is still of these followed tags and ``current``."""
+        """The overview last read, if it is still of these followed tags (its related tags only
+        if they were read for ``current``: they are cheap to read again)."""
         overview = self._overview
-        if overview is None or (overview.tags, overview.current) != (self.tags, current):
+        if overview is None or overview.tags != self.tags:
             return None
+        if overview.current != current:
+            return Overview(overview.tags, current, overview.items, [])
         return overview
 
     # -- unread across the followed tags ----------------------------------------------------

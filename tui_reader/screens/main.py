@@ -160,7 +160,6 @@ class MainScreen(ReadingScreen):
         self._list_pane.set_read_state(self._tracker.read_ids, event.since)
         self._show_posts(event.posts, cursor=event.cursor or self._state.cursors.get(event.tag))
         self._session.save_state()
-        self._following.read_overview(event.tag)
 
     @on(TagRefreshed)
     def _tag_refreshed(self, event: TagRefreshed) -> None:
@@ -297,9 +296,10 @@ class MainScreen(ReadingScreen):
             self._following.load_unread()
         elif self.tag in changed:
             self._loader.reload()
-        self._following.read_overview(self.tag)
         if isinstance(self.app.screen, FollowedScreen):
-            self.app.screen.reload()
+            self.app.screen.reload()  # which keeps what it reads for the next F
+        else:
+            self._following.read_overview(self.tag)
 
     async def action_archive(self) -> None:
         """Download the tag's whole history in the background (pressed again: stop)."""

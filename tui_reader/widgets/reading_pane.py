@@ -26,7 +26,6 @@ from textual.worker import get_current_worker
 
 from ..core.models import Post
 from .post_header import HEADER_PARTS, TAG_BINDINGS, TagChoice, header_lines
-from .post_header import header_kind as header_kind  # re-exported
 
 if TYPE_CHECKING:
     from ..core.feed.postlinks import Link
@@ -290,16 +289,13 @@ class ReadingPane(ScrollView, can_focus=True):
 
         Only an address the post links to is returned: one cut by wrapping is matched to
         the single link it starts, never opened as drawn."""
-        if offset is None or self._post is None:
-            return None
-        index = self.scroll_offset.y + offset.y
         lines = [*self._header, *self._body]
-        if not 0 <= index < len(lines):
+        index = -1 if offset is None else self.scroll_offset.y + offset.y
+        if offset is None or self._post is None or not 0 <= index < len(lines):
             return None
-        text = "".join(segment.text for segment in lines[index])
         from .markdown_lines import link_drawn_at  # with the post's text: after the first paint
 
-        return link_drawn_at(self._post, text, offset.x)
+        return link_drawn_at(self._post, "".join(s.text for s in lines[index]), offset.x)
 
     def show_post(self, post: Post | None, *, line: int = 0) -> None:
         """Show ``post`` (``None``: a placeholder), superseding anything still rendering,
