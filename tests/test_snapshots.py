@@ -7,6 +7,7 @@ client that always fails). Toasts are cleared before the screenshot.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,21 @@ def test_followed_tags_overview(snap_compare: SnapCompare, tmp_path: Path) -> No
 def test_unread_across_followed_tags(snap_compare: SnapCompare, tmp_path: Path) -> None:
     app = followed_app(tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("U"))
+
+
+def test_narrow_terminal(snap_compare: SnapCompare) -> None:
+    """80 columns: the list drops the date and the kind so that titles stay readable."""
+    app = make_app(snapshot_store())
+    assert snap_compare(app, terminal_size=(80, 30), run_before=keys_then_settle("j", "enter"))
+
+
+def test_list_hidden(snap_compare: SnapCompare) -> None:
+    """``z``: the pane at full width, its lines stopping at the measure (100 cells)."""
+    posts = year_posts({2025: 4, 2024: 3, 2023: 5})
+    paragraph = (
+        "The lighthouse keepers of the northern coast kept a log of every lantern they lit, "
+        "every ship they saw and every storm that passed. "
+    ) * 4
+    posts[0] = replace(posts[0], markdown=f"{paragraph}\n\n{paragraph}")
+    app = make_app(seeded_store(posts))
+    assert snap_compare(app, terminal_size=(140, 30), run_before=keys_then_settle("enter", "z"))

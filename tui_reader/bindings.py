@@ -28,6 +28,14 @@ MAIN_BINDINGS: list[BindingType] = [
         tooltip="Move between the list and the reading pane",
         id="main.switch",
     ),
+    Binding(
+        "z",
+        "toggle_list",
+        "Full width",
+        show=False,
+        tooltip="Hide the post list to read at full width (again: bring it back)",
+        id="main.toggle-list",
+    ),
     Binding("n", "next_post", "Next post", tooltip="Read the next (older) post", id="main.next"),
     Binding(
         "p",

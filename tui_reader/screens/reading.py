@@ -1,5 +1,5 @@
 """Reading a list of posts: the list beside the reading pane, a status line, and the keys that
-work on posts (open, next and previous, read marks, links, the browser, search).
+work on posts (open, next and previous, read marks, links, the browser, search, hiding the list).
 
 :class:`ReadingScreen` is what any list of posts needs; :class:`~.main.MainScreen` builds a
 tag's list on it (and the unread posts of the followed tags). Its units: ``PostLoader`` reads
@@ -182,15 +182,40 @@ class ReadingScreen(Screen[None]):
         self._links.follow(event.link, came_from=self._shown.id if self._shown else None)
 
     def action_focus_list(self) -> None:
-        """Back to the list."""
-        self.post_list.focus()
+        """Back to the list (brought back if it was hidden)."""
+        self._focus_list()
 
     def action_switch_pane(self) -> None:
         """Toggle focus between the list and the reading pane."""
         if self.focused is self.post_list:
             self.reading_pane.focus()
         else:
-            self.post_list.focus()
+            self._focus_list()
+
+    @property
+    def list_hidden(self) -> bool:
+        """Whether the post list is hidden (``z``) for the pane to read at full width."""
+        return self.has_class("-list-hidden")
+
+    def action_toggle_list(self) -> None:
+        """Hide the post list, the pane taking focus, or bring it back (for this session)."""
+        if self.list_hidden:
+            self._show_list()
+        else:
+            self.reading_pane.focus()
+            self.add_class("-list-hidden")
+
+    def _focus_list(self) -> None:
+        self._show_list()
+        self.post_list.focus()
+
+    def _show_list(self) -> None:
+        """Bring the hidden list back, its cursor in view (n and p moved it while hidden)."""
+        if self.list_hidden:
+            self.remove_class("-list-hidden")
+            post = self.post_list.highlighted_post
+            if post is not None:
+                self.call_after_refresh(self.post_list.select_post, post.id)
 
     def action_next_post(self) -> None:
         """Move to the next (older) post, wherever the focus is."""

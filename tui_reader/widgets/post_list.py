@@ -33,6 +33,8 @@ KIND_WIDTH = 7  # "chapter"
 MARK_WIDTH = 2  # "• " unread, "✦ " new since the last visit (and unread)
 UNREAD_MARK = "•"
 NEW_MARK = "✦"
+MIN_TITLE = 20
+"""Cells a title keeps in a narrow list: the kind column, then the date, make way for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,16 @@ def grouped_rows(
             rows.append(YearRow(year, counts[year]))
         rows.append(post)
     return tuple(rows)
+
+
+def row_columns(width: int, second: int) -> tuple[int, int]:
+    """The widths of the date and of the second column (kind or tags) in a row ``width``
+    cells wide: 0 for a column dropped so that the title keeps ``MIN_TITLE`` cells (the
+    second column goes first, then the date)."""
+    title = width - MARK_WIDTH - DATE_WIDTH - 2
+    if title - second - 2 >= MIN_TITLE:
+        return DATE_WIDTH, second
+    return (DATE_WIDTH, 0) if title >= MIN_TITLE else (0, 0)
 
 
 def fit(text: str, width: int) -> str:
@@ -450,21 +462,26 @@ class PostList(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(0, width, line_style)
 
     def _post_segments(self, post: PostSummary, width: int, base: Style) -> Iterator[Segment]:
-        """Mark, date, kind (or, in a list of several tags, the post's tags) and title."""
-        date = row_date(post).rjust(DATE_WIDTH)
+        """Mark, date, kind (or, in a list of several tags, the post's tags) and title; a
+        narrow list drops the kind, then the date (:func:`row_columns`)."""
         if post.tags:  # the unread list of the followed tags: each row names its tags
-            second = max(KIND_WIDTH, min(18, (width - MARK_WIDTH - DATE_WIDTH - 4) // 3))
-            label = fit(one_line(", ".join(post.tags)), second).ljust(second)
+            wanted = max(KIND_WIDTH, min(18, (width - MARK_WIDTH - DATE_WIDTH - 4) // 3))
         else:
-            second, label = KIND_WIDTH, post.kind.label.ljust(KIND_WIDTH)
-        used = MARK_WIDTH + DATE_WIDTH + 2 + second + 2
+            wanted = KIND_WIDTH
+        date_width, second = row_columns(width, wanted)
         unread = post.id not in self._read
         mark = (NEW_MARK if self.is_new(post) else UNREAD_MARK) if unread else " "
         yield Segment(mark.ljust(MARK_WIDTH), base + self._style("mark"))
-        yield Segment(date, base + self._style("date"))
-        yield Segment("  ", base)
-        yield Segment(label, base + self._style("kind"))
-        yield Segment("  ", base)
+        used = MARK_WIDTH
+        if date_width:
+            yield Segment(row_date(post).rjust(date_width), base + self._style("date"))
+            yield Segment("  ", base)
+            used += date_width + 2
+        if second:
+            label = one_line(", ".join(post.tags)) if post.tags else post.kind.label
+            yield Segment(fit(label, second).ljust(second), base + self._style("kind"))
+            yield Segment("  ", base)
+            used += second + 2
         title = one_line(post.title) or "(untitled)"
         title_style = self._style("unread" if unread else "title")
         yield Segment(fit(title, width - used), base + title_style)
