@@ -55,8 +55,8 @@ class MainScreen(ReadingScreen):
     """A tag's posts beside the reading pane (or the unread posts of the followed tags)."""
 
     FIRST_ROWS: ClassVar[int] = 250
-    """Posts read before the first paint (more than any terminal shows); a longer list's
-    other posts are read in the background straight after."""
+    """At most this many posts are read before the first paint: two screens' worth (more
+    than the terminal shows); a longer list's other posts are read straight after."""
 
     BINDINGS: ClassVar[list[BindingType]] = MAIN_BINDINGS
 
@@ -89,7 +89,8 @@ class MainScreen(ReadingScreen):
     def on_mount(self) -> None:
         """Paint from the cache at once, then refresh in the background."""
         cursor = self._state.cursors.get(self.tag)
-        first = self._loader.first_screen(cursor, self.FIRST_ROWS)
+        rows = min(self.FIRST_ROWS, 2 * self.app.size.height)
+        first = self._loader.first_screen(cursor, rows)
         self.query_one(StatusBar).status = self._loader.status
         self._tracker.start(first.read)
         self._list_pane.set_read_state(self._tracker.read_ids, first.since)

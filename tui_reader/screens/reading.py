@@ -67,12 +67,20 @@ class ReadingScreen(Screen[None]):
             yield ReadingPane(id="reader")
         yield Static(id="empty")
         yield StatusBar(clock=self._session.clock, id="status")
-        yield Footer()
+        yield Static(id="footer-space")  # the key bar's row until it is drawn
         yield from (self._tracker, self._post_loader, self._links)
 
     def on_mount(self) -> None:
-        """Keep the pane: on unmount it can no longer be queried."""
+        """Keep the pane (on unmount it can no longer be queried); the key bar after the list."""
         self._pane = self.reading_pane
+        self.call_after_refresh(self._add_footer)
+
+    async def _add_footer(self) -> None:
+        """The key bar, in the frame after the first: its eleven widgets are not needed to
+        start reading, and composing them first made the list appear ~5 ms later."""
+        await self.mount(Footer(), after="#footer-space")
+        self.query_one("#footer-space").remove()
+        self.refresh_bindings()  # a footer draws its keys when the bindings are announced
 
     def on_unmount(self) -> None:
         """Save how far the open post was read."""

@@ -9,7 +9,6 @@ a list the app could not fully read (an entry that is not a tag would be lost).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +60,12 @@ def _read_text(path: Path) -> str | None:
 
 def _parse(path: Path, text: str | None) -> dict[str, Any]:
     """The settings as a dict ({} when there is no file). Raises :class:`SettingsError`."""
+    if text is None:
+        return {}
+    import tomllib  # only when there is a file: most starts have none
+
     try:
-        return tomllib.loads(text) if text is not None else {}
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(
             f"The settings file {path} is not valid TOML ({one_line(str(error), limit=80)}).",
