@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme
 
 from ..core.feed.sanitize import clean_text
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
     from ..core.feed.postlinks import Link
     from ..core.models import Post
 
@@ -174,14 +177,56 @@ def render_chunks(
     The chunks' lines together are the whole document's. Each chunk is rendered only when
     the next item is asked for, so a caller may stop at any point to abandon the rest.
     """
+    from . import render_pool
+
     console = make_console(width)
     chunks = split_chunks(clean_text(markdown), first=first_chars)
     last = len(chunks) - 1
-    for number, chunk in enumerate(chunks):
-        if number:
-            yield render_markdown(_LEAD + chunk, console, code_theme=code_theme)[1:], number == last
-        else:
-            yield render_markdown(chunk, console, code_theme=code_theme), number == last
+
+    def here(number: int) -> list[Line]:
+        return _render_chunk(chunks[number], number > 0, console, code_theme)
+
+    def helper(pool: Executor, number: int) -> Future[Packed]:
+        return pool.submit(render_packed, chunks[number], number > 0, width, code_theme)
+
+    parallel = len(markdown) >= render_pool.PARALLEL_CHARS
+    rendered = render_pool.in_order(len(chunks), here, helper if parallel else None, unpack)
+    for number, lines in enumerate(rendered):
+        yield lines, number == last
+
+
+Packed = tuple[list[str], list[list[tuple[str, int]]]]
+"""Lines as plain data: style names, and each line's ``(text, style number)`` segments.
+
+A pickled Rich ``Style`` keeps its cached hash, which another process computed with another
+string-hash seed: such styles compare unequal to their twins. Names travel safely."""
+
+
+def render_packed(chunk: str, later: bool, width: int, code_theme: str) -> Packed:
+    """One chunk's lines, packed (run by a helper process)."""
+    lines = _render_chunk(chunk, later, make_console(width), code_theme)
+    names: dict[str, int] = {}
+    packed = [
+        [
+            (text, names.setdefault("" if style is None else str(style), len(names)))
+            for text, style, _ in line
+        ]
+        for line in lines
+    ]
+    return list(names), packed
+
+
+def unpack(packed: Packed) -> list[Line]:
+    """The lines of :func:`render_packed`, with this process's styles."""
+    names, lines = packed
+    styles = [None if name == "" else Style.parse(name) for name in names]
+    return [[Segment(text, styles[number]) for text, number in line] for line in lines]
+
+
+def _render_chunk(chunk: str, later: bool, console: Console, code_theme: str) -> list[Line]:
+    if later:  # rendered after a paragraph, then that paragraph's line is dropped
+        return render_markdown(_LEAD + chunk, console, code_theme=code_theme)[1:]
+    return render_markdown(chunk, console, code_theme=code_theme)
 
 
 def render_body(
@@ -220,7 +265,11 @@ def link_drawn_at(post: Post, text: str, column: int) -> Link | None:
 
 
 def warm_up() -> None:
-    """Render a little of everything once, so the lazy imports are done before a post."""
+    """Render a little of everything once, so the lazy imports are done before a post, and
+    start the helper processes that long posts are rendered with."""
+    from . import render_pool
+
+    render_pool.start()
     sample = "# a\n\n*b* `c` [d](https://e)\n\n> f\n\n- g\n\n| h |\n| - |\n| i |\n\n"
     for lexer in ("python", "bash", "javascript", "json", "text"):
         sample += f"```{lexer}\nj = 1\n```\n\n"
