@@ -60,19 +60,27 @@ TRIGGER_WORDS: Mapping[Trigger, str] = {
 }
 
 
-class HostRule(StrEnum):
-    """Which host a kind of request may go to."""
+def _same_host(url: str, base_url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.hostname == urlsplit(base_url).hostname
 
-    SITE = "site"
+
+@dataclass(frozen=True, slots=True)
+class HostRule:
+    """Which hosts a kind of request may go to: ``allows(url, base_url)``."""
+
+    name: str
+    words: str
+    allows: Callable[[str, str], bool] = field(repr=False)
 
 
-HOST_WORDS: Mapping[HostRule, str] = {HostRule.SITE: "the site"}
-HOST_DETAILS: Mapping[HostRule, str] = {
-    HostRule.SITE: (
-        "the base URL's host (`simonwillison.net` unless `--base-url` or `TUI_READER_BASE_URL` "
-        "names another), over the base URL's http or https"
-    ),
-}
+SITE = HostRule(
+    "the site",
+    "the base URL's host (`simonwillison.net` unless `--base-url` or `TUI_READER_BASE_URL` "
+    "names another), over http or https",
+    _same_host,
+)
+
 
 COMMON_HEADERS: Mapping[str, str | None] = {
     "host": None,  # the host the request goes to (checked by the kind's host rule)
@@ -108,7 +116,7 @@ class RequestKind:
     headers: Mapping[str, str | None]
     """Every header it may carry: name (lower case) → the only value allowed, or None."""
     code: str
-    host: HostRule = HostRule.SITE
+    host: HostRule = SITE
     method: str = "GET"
     when: str = ""
     """The README's words for the triggers, when listing them would say less."""
@@ -207,13 +215,6 @@ class Verdict:
     problems: tuple[str, ...] = ()
 
 
-def _host_allowed(rule: HostRule, url: str, base_url: str) -> bool:
-    if rule is HostRule.SITE:
-        parts, base = urlsplit(url), urlsplit(base_url)
-        return parts.scheme in ("http", "https") and parts.hostname == base.hostname
-    raise AssertionError(rule)  # pragma: no cover - every rule is handled above
-
-
 def _header_problems(kind: RequestKind, url: str, headers: Mapping[str, str]) -> list[str]:
     problems = []
     netloc = urlsplit(url).netloc
@@ -251,9 +252,7 @@ def check_request(
     candidates = [
         kind
         for kind in REQUESTS
-        if kind.method == method
-        and kind.path.fullmatch(target)
-        and _host_allowed(kind.host, url, base)
+        if kind.method == method and kind.path.fullmatch(target) and kind.host.allows(url, base)
     ]
     if not candidates:
         return Verdict(None, (f"{what}: not a kind of request the list names",))
@@ -358,7 +357,7 @@ def egress_markdown() -> str:
     fixed: dict[str, list[str]] = {}
     for kind in REQUESTS:
         when = kind.when or "; ".join(TRIGGER_WORDS[trigger] for trigger in kind.triggers)
-        to = f"{HOST_WORDS[kind.host]}: {kind.address}"
+        to = f"{kind.host.name}: {kind.address}"
         names = ", ".join(f"`{name}`" for name in kind.headers)
         lines.append(f"| **{kind.name}**: {kind.what} | {to} | {when} | {names} |")
         for name, value in kind.headers.items():
@@ -367,7 +366,7 @@ def egress_markdown() -> str:
                 fixed[name].append(shown)
     hosts = dict.fromkeys(kind.host for kind in REQUESTS)
     lines.append("")
-    lines += [f"- **{HOST_WORDS[rule]}**: {HOST_DETAILS[rule]}." for rule in hosts]
+    lines += [f"- **{rule.name}**: {rule.words}." for rule in hosts]
     lines += [
         f"- `{name}` is always " + " or ".join(f"`{value}`" for value in values) + "."
         for name, values in fixed.items()
