@@ -42,7 +42,6 @@ LINKED = "https://example.com/linked-article"
 OUTSIDE = "https://example.com/outside"
 NOT_CACHED = "https://simonwillison.net/2001/Jan/1/not-cached/"
 PICTURE = "https://static.simonwillison.net/static/2026/lantern.png"
-APP_TRIGGERS = frozenset(Trigger) - {Trigger.CLI_FETCH, Trigger.CLI_FETCH_ALL}
 
 
 # -- the site ------------------------------------------------------------------------------
@@ -328,8 +327,9 @@ def test_offline_and_demo_send_nothing_at_all(
 async def test_a_stray_request_fails_the_session(
     site: SiteServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An undeclared request slipped into a refresh: to the site, with a cookie, and to
-    another host. Each is reported, in words, and the last never leaves the machine."""
+    """Undeclared requests slipped into a refresh (to the site, with a cookie, and to another
+    host) and into showing a post (a feed, and a page elsewhere): each is reported in words,
+    and those to other hosts never leave the machine."""
     from tui_reader.core.net import refresh
 
     stock(site)
@@ -345,17 +345,34 @@ async def test_a_stray_request_fails_the_session(
             httpx.get("https://tracker.example/pixel.gif")
         return result
 
+    show_post = ReadingPane.show_post
+
+    def prefetching(pane: ReadingPane, post: Post | None, **kwargs: object) -> None:
+        """Showing any post but the newest also asks for a feed, and for a page elsewhere."""
+        show_post(pane, post, **kwargs)  # type: ignore[arg-type]
+        if post is not None and post.title != "Links everywhere":
+            httpx.get(f"{site.url}/tags/datasets.atom")
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(OUTSIDE)
+
     monkeypatch.setattr(refresh, "refresh_tag", leaky)
+    monkeypatch.setattr(ReadingPane, "show_post", prefetching)
     store = Store(":memory:")
     app = ReaderApp(store, TAG, base_url=site.url, clock=Clock())
     async with app.run_test(size=SIZE) as pilot:
-        steps = [Step("start", keys(pilot), Trigger.START, expect={"feed": 1})]
+        steps = [
+            Step("start", keys(pilot), Trigger.START, expect={"feed": 1}),
+            Step("reading: j", keys(pilot, "j")),
+        ]
         problems = [p for step in steps for p in await recorder.step(step, every_post(store))]
     text = "\n".join(problems)
     assert f"start: GET {site.url}/stats/?read={TAG}: not a kind of request the list names" in text
     assert "it carries a Cookie header" in text
     assert "start: a request to another host: GET https://tracker.example/pixel.gif" in text
-    assert recorder.refused
+    feed = f"reading: j: GET {site.url}/tags/datasets.atom"
+    assert f"{feed}: sent when nothing that may send was done" in text
+    assert f"reading: j: a request to another host: GET {OUTSIDE}" in text
+    assert len(recorder.refused) == 2
 
 
 def test_the_checker_names_each_way_a_request_breaks_the_list() -> None:
