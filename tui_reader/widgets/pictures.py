@@ -18,6 +18,7 @@ is drawn with half-cell blocks, which any terminal shows.
 from __future__ import annotations
 
 import asyncio
+import textwrap
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,7 +121,6 @@ class PictureLayer:
                 self._asked.add(address)
                 picture.state, picture.reason = _LOADING, ""
                 hosts.append(picture.verdict.host)
-                self._start(address, picture)
         if hosts:
             self._changed()
         return list(dict.fromkeys(hosts))
@@ -152,8 +152,9 @@ class PictureLayer:
             else:
                 shown += body[run.start : run.end]
                 origin += range(run.start, run.end)
-                shown.append(_status_line(self._status(picture), width))
-                origin.append(run.end - 1)
+                status = _status_lines(self._status(picture), width)
+                shown += status
+                origin += [run.end - 1] * len(status)
                 done = run.end
         shown += body[done:]
         origin += range(done, len(body))
@@ -176,19 +177,16 @@ class PictureLayer:
 
     def _drawn(self, run: _Run, picture: _Picture, width: int, max_rows: int) -> list[Line] | None:
         """The picture's lines at this size (caption included when it stands alone), or None
-        (asking for them to be drawn when the picture is ready)."""
-        if picture.decoded is None:
-            return None
+        (after asking for it to be got and drawn, if it may be)."""
         key = (width, max_rows)
         lines = picture.drawn.get(key)
-        if lines is None:
+        if lines:
+            return lines
+        if lines is None and picture.state in (_LOADING, _READY):
             picture.drawn.clear()
-            picture.drawn[key] = []  # being drawn
-            self._start(run.address, picture, alt=run.alt if run.alone else "", size=key)
-            return None
-        if not lines:
-            return None
-        return lines
+            picture.drawn[key] = []  # being got and drawn
+            self._start(run.address, picture, run.alt if run.alone else "", key)
+        return None
 
     def _picture(self, address: str) -> _Picture:
         picture = self._pictures.get(address)
@@ -201,8 +199,6 @@ class PictureLayer:
             picture.state, picture.reason = _FAILED, verdict.reason
         elif verdict.access is Access.OTHER_HOST and address not in self._asked:
             picture.state = _ASK
-        else:
-            self._start(address, picture)
         self._pictures[address] = picture
         while len(self._pictures) > self.KEPT:
             self._pictures.popitem(last=False)
@@ -217,9 +213,7 @@ class PictureLayer:
 
     # -- getting pictures -------------------------------------------------------------------
 
-    def _start(
-        self, address: str, picture: _Picture, *, alt: str = "", size: tuple[int, int] | None = None
-    ) -> None:
+    def _start(self, address: str, picture: _Picture, alt: str, size: tuple[int, int]) -> None:
         self._pane.run_worker(
             self._get(address, picture, alt, size),
             group="pictures",
@@ -228,37 +222,32 @@ class PictureLayer:
             exit_on_error=False,
         )
 
-    async def _get(
-        self, address: str, picture: _Picture, alt: str, size: tuple[int, int] | None
-    ) -> None:
-        """Get (or draw) one picture in a daemon thread, then tell the pane."""
+    async def _get(self, address: str, picture: _Picture, alt: str, size: tuple[int, int]) -> None:
+        """Get (store, else download; decode) and draw one picture in a daemon thread, then
+        tell the pane."""
         store, client, policy = self._store, self._client, self._policy
         if store is None:
             return
         other = address in self._asked
+        from ..core.images.prefetch import obtain_picture
+        from .picture_blocks import draw_picture
+
+        def work() -> tuple[DecodedPicture, list[Line]]:
+            decoded = picture.decoded or obtain_picture(
+                picture.verdict.url, store=store, policy=policy, client=client, other_hosts=other
+            )
+            return decoded, draw_picture(decoded, alt, *size)
+
         async with self._slots:
             try:
-                if picture.decoded is None:
-                    from ..core.images.prefetch import obtain_picture
-
-                    url = picture.verdict.url
-                    picture.decoded = await in_daemon_thread(
-                        lambda: obtain_picture(
-                            url, store=store, policy=policy, client=client, other_hosts=other
-                        ),
-                        name="picture",
-                    )
-                    picture.state = _READY
-                elif size is not None:
-                    from .picture_blocks import draw_picture
-
-                    decoded = picture.decoded
-                    picture.drawn[size] = await in_daemon_thread(
-                        lambda: draw_picture(decoded, alt, *size), name="picture-draw"
-                    )
+                picture.decoded, lines = await in_daemon_thread(work, name="picture")
             except PictureError as error:
                 picture.state, picture.reason = _FAILED, error.message
                 picture.drawn.clear()
+            else:
+                picture.state = _READY
+                if size in picture.drawn:  # still the size wanted
+                    picture.drawn[size] = lines
         if address in self._addresses:
             self._changed()
 
@@ -292,5 +281,7 @@ def _runs(body: list[Line]) -> list[_Run]:
     return runs
 
 
-def _status_line(text: str, width: int) -> Line:
-    return Segment.adjust_line_length([Segment("  " + one_line(text, limit=200), _STATUS)], width)
+def _status_lines(text: str, width: int) -> list[Line]:
+    """``text`` in the placeholder's style, wrapped, indented two cells."""
+    wrapped = textwrap.wrap(one_line(text, limit=300), max(10, width - 2)) or [""]
+    return [Segment.adjust_line_length([Segment("  " + part, _STATUS)], width) for part in wrapped]

@@ -97,9 +97,12 @@ def _get(
     timeout = httpx.Timeout(
         min(limits.read_timeout, left), connect=min(limits.connect_timeout, left)
     )
-    request = client.build_request(
-        "GET", url, timeout=timeout, extensions={"trace": watchdog.trace}
-    )
+    try:
+        request = client.build_request(
+            "GET", url, timeout=timeout, extensions={"trace": watchdog.trace}
+        )
+    except (httpx.InvalidURL, ValueError) as error:
+        raise PictureError("The picture's address is not valid.", lasting=True) from error
     try:
         response = client.send(request, stream=True)
     except httpx.HTTPError as error:

@@ -14,6 +14,7 @@ from ..urls import WEB_SCHEMES
 STATIC_HOST = "static.simonwillison.net"
 """The site's host for pictures and other static files."""
 SITE_HOSTS = frozenset({"simonwillison.net", "www.simonwillison.net", STATIC_HOST})
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f]")
 _SVG = re.compile(r"\.svgz?$", re.IGNORECASE)
 # A picture in Markdown: ![alt](address "title"); alt may hold escaped brackets.
 _PICTURE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(\s*<?([^)\s>]+)>?")
@@ -58,6 +59,8 @@ class PicturePolicy:
 
     def judge(self, address: str) -> Verdict:
         """Whether (and as what address) the picture at ``address`` may be fetched."""
+        if _UNSAFE.search(address.strip()):
+            return Verdict(address, "", Access.REFUSED, "its address is not valid")
         try:
             url = urljoin(self.base_url + "/", address.strip())
             parts = urlsplit(url)
