@@ -84,3 +84,17 @@ def picture_post(n: int, pictures: list[tuple[str, str]], *, tag: str = TAG) -> 
 def block_lines(text: str) -> list[str]:
     """The lines of a pane's text drawing a picture."""
     return [line for line in text.splitlines() if line.strip() and set(line.strip()) == {"▀"}]
+
+
+def card_png() -> bytes:
+    """A 320 x 160 PNG with coloured bands and a circle, to see scaling in a screenshot."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (320, 160), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    for band, color in enumerate([(230, 40, 40), (240, 200, 30), (40, 170, 70), (40, 90, 220)]):
+        draw.rectangle((band * 80, 0, band * 80 + 79, 59), fill=color)
+    draw.ellipse((120, 70, 200, 150), fill=(20, 20, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
