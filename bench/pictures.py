@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -92,106 +93,106 @@ def all_drawn(pane: ReadingPane) -> bool:
     return "Loading the picture" not in pane.plain_text and pane.body_line_count > 0
 
 
+Results = dict[str, list[float]]
+
+
+async def one_run(site: SiteServer, urls: list[str], results: Results, folder: Path) -> None:
+    """One run in a fresh cache in ``folder``; appends to each list of ``results``."""
+    store = Store(folder / "cache.sqlite3")
+    ten = picture_post(1, urls[:10])
+    twenty = picture_post(2, urls)
+    store.merge(TAG, [ten, twenty])
+    store.merge("other", [make_post(3, NOW)])
+    config = folder / "config.toml"
+    config.write_text('images = "blocks"\n', encoding="utf-8")
+    # The app opens another tag, so that only the bench shows picture posts in the pane.
+    app = make_app(store, offline=False, base_url=site.url, tag="other", config_path=config)
+    painted: list[float] = []
+    original = ReadingPane.render_line
+
+    def render_line(self: ReadingPane, y: int) -> Strip:
+        strip = original(self, y)
+        if y == self.scrollable_content_region.height - 1:
+            painted.append(time.perf_counter())
+        return strip
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        pane = screen.reading_pane
+        layer: PictureLayer = pane.pictures
+        for label in ("downloaded", "from the store"):
+            if label == "from the store":  # forget the decoded pictures: read them again
+                pane.show_post(None)
+                pane.clear_cache()
+                layer._pictures.clear()
+                await pilot.pause(0.3)
+                gc.collect()
+            start = time.perf_counter()
+            pane.show_post(ten)
+            await until(pilot, lambda: pane.body_line_count > 0)
+            results[f"first {label}"].append((time.perf_counter() - start) * 1000)
+            await until(pilot, lambda: all_drawn(pane))
+            results[f"drawn {label}"].append((time.perf_counter() - start) * 1000)
+        assert pane.plain_text.count("▀") > 1000, "pictures were not drawn"
+        ReadingPane.render_line = render_line  # type: ignore[method-assign]
+        try:
+            for label in ("scroll", "scroll text"):
+                if label == "scroll text":  # the same post as text: the floor
+                    layer.toggle()
+                    await pilot.pause(0.05)
+                pane.scroll_to(y=0, animate=False, immediate=True)
+                await pilot.pause(0.05)
+                for _ in range(min(40, round(pane.max_scroll_y))):
+                    painted.clear()
+                    start = time.perf_counter()
+                    pane.scroll_to(y=pane.scroll_offset.y + 1, animate=False)
+                    await until(pilot, lambda: bool(painted))
+                    results[label].append((painted[0] - start) * 1000)
+                    await pilot.pause(0.005)
+            layer.toggle()
+        finally:
+            ReadingPane.render_line = original  # type: ignore[method-assign]
+        results["rss before"].append(peak_rss_mb())
+        pane.show_post(twenty)
+
+        def twenty_drawn() -> bool:
+            decoded = sum(p.decoded is not None for p in layer._pictures.values())
+            return decoded >= 20 and all_drawn(pane)
+
+        await until(pilot, twenty_drawn)
+        results["rss after"].append(peak_rss_mb())
+    store.close()
+
+
 async def measure(runs: int) -> None:
     site = SiteServer().start()
     urls = [site.add_file(f"/static/photo-{n}.jpg", photo(n), "image/jpeg") for n in range(20)]
     size_kb = sum(len(photo(n)) for n in range(3)) / 3 / 1024
-    first_cold: list[float] = []
-    first_warm: list[float] = []
-    drawn_cold: list[float] = []
-    drawn_warm: list[float] = []
-    scroll: list[float] = []
-    scroll_text: list[float] = []
-    memory: list[tuple[float, float]] = []
+    results: Results = defaultdict(list)
     for run in range(runs):
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
-            store = Store(Path(folder) / "cache.sqlite3")
-            ten = picture_post(1, urls[:10])
-            twenty = picture_post(2, urls)
-            store.merge(TAG, [ten, twenty])
-            store.merge("other", [make_post(3, NOW)])
-            config = Path(folder) / "config.toml"
-            config.write_text('images = "blocks"\n', encoding="utf-8")
-            # The app opens another tag, so that only the bench shows picture posts in the pane.
-            app = make_app(store, offline=False, base_url=site.url, tag="other", config_path=config)
-            painted: list[float] = []
-            original = ReadingPane.render_line
-
-            def render_line(self: ReadingPane, y: int) -> Strip:
-                strip = original(self, y)
-                if y == self.scrollable_content_region.height - 1:
-                    painted.append(time.perf_counter())
-                return strip
-
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.pause(0.5)
-                screen = app.screen
-                assert isinstance(screen, MainScreen)
-                pane = screen.reading_pane
-                for label, firsts, drawns in (
-                    ("cold", first_cold, drawn_cold),
-                    ("warm", first_warm, drawn_warm),
-                ):
-                    if label == "warm":  # forget decoded pictures: read from the store again
-                        pane.show_post(None)
-                        pane.clear_cache()
-                        pane.pictures._pictures.clear()
-                        await pilot.pause(0.3)
-                        gc.collect()
-                    start = time.perf_counter()
-                    pane.show_post(ten)
-                    await until(pilot, lambda: pane.body_line_count > 0)
-                    firsts.append((time.perf_counter() - start) * 1000)
-                    await until(pilot, lambda: all_drawn(pane))
-                    drawns.append((time.perf_counter() - start) * 1000)
-                assert pane.plain_text.count("▀") > 1000, "pictures were not drawn"
-                ReadingPane.render_line = render_line  # type: ignore[method-assign]
-                try:
-                    for times in (scroll, scroll_text):
-                        if times is scroll_text:  # the same post as text: the floor
-                            pane.pictures.toggle()
-                            await pilot.pause(0.05)
-                        pane.scroll_to(y=0, animate=False, immediate=True)
-                        await pilot.pause(0.05)
-                        for _ in range(min(40, round(pane.max_scroll_y))):
-                            painted.clear()
-                            start = time.perf_counter()
-                            pane.scroll_to(y=pane.scroll_offset.y + 1, animate=False)
-                            await until(pilot, lambda: bool(painted))
-                            times.append((painted[0] - start) * 1000)
-                            await pilot.pause(0.005)
-                    pane.pictures.toggle()
-                finally:
-                    ReadingPane.render_line = original  # type: ignore[method-assign]
-                before = peak_rss_mb()
-                pane.show_post(twenty)
-                layer: PictureLayer = pane.pictures
-
-                def twenty_drawn() -> bool:
-                    decoded = sum(p.decoded is not None for p in layer._pictures.values())
-                    return decoded >= 20 and all_drawn(pane)
-
-                await until(pilot, twenty_drawn)
-                memory.append((before, peak_rss_mb()))
-            store.close()
+            await one_run(site, urls, results, Path(folder))
         print(f"run {run + 1} of {runs} done", file=sys.stderr)
     site.stop()
     print(f"\nA post with pictures in the reading pane, {SIZE[0]}x{SIZE[1]}, {runs} runs")
     print(f"(20 photos of 1200x800 px, ~{size_kb:.0f} KB each, from a loopback server)")
     print("ms: median (min-max)")
     rows = [
-        ("first screen, 10 pictures, downloaded", first_cold, "<= 100"),
-        ("first screen, 10 pictures, from the store", first_warm, "<= 100"),
-        ("all 10 pictures drawn, downloaded", drawn_cold, ""),
-        ("all 10 pictures drawn, from the store", drawn_warm, ""),
-        ("scroll one line, pictures drawn", scroll, "<= 16"),
-        ("scroll one line, the same post as text", scroll_text, "(floor)"),
+        ("first screen, 10 pictures, downloaded", "first downloaded", "<= 100"),
+        ("first screen, 10 pictures, from the store", "first from the store", "<= 100"),
+        ("all 10 pictures drawn, downloaded", "drawn downloaded", ""),
+        ("all 10 pictures drawn, from the store", "drawn from the store", ""),
+        ("scroll one line, pictures drawn", "scroll", "<= 16"),
+        ("scroll one line, the same post as text", "scroll text", "(floor)"),
     ]
-    for name, values, budget in rows:
+    for name, key, budget in rows:
+        values = results[key]
         spread = f"{statistics.median(values):7.1f} ({min(values):.1f}-{max(values):.1f})"
         print(f"{name:<44} {spread:>22}  {budget}")
-    before = statistics.median(b for b, _ in memory)
-    after = statistics.median(a for _, a in memory)
+    before = statistics.median(results["rss before"])
+    after = statistics.median(results["rss after"])
     print(f"{'peak RSS before the 20-picture post, MB':<44} {before:7.0f}")
     print(f"{'peak RSS with 20 pictures loaded, MB':<44} {after:7.0f}")
 

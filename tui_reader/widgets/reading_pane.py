@@ -412,14 +412,13 @@ class ReadingPane(ScrollView, can_focus=True):
         self.virtual_size = Size(width, self.line_count)
 
     def _pictures_changed(self) -> None:
-        """A picture is ready (or pictures were turned on or off): draw it, keeping the line
-        at the top of the pane where it is."""
-        top = round(self.scroll_offset.y) - len(self._header)
-        body_top = self.pictures.body_index(top) if top > 0 else None
+        """A picture came, or pictures were turned on or off: redraw, keeping the top line."""
+        header, top = len(self._header), round(self.scroll_offset.y)
+        line = self.pictures.body_index(top - header)
         self._strips.clear()
         self._update_size()
-        if body_top is not None:
-            y = len(self._header) + self.pictures.shown_index(body_top)
+        if top > header:
+            y = header + self.pictures.shown_index(line)
             self.scroll_to(y=y, animate=False, immediate=True, force=True)
         self.refresh()
 
