@@ -92,8 +92,8 @@ class PictureLayer:
         self._slots = asyncio.Semaphore(self.CONCURRENT)
 
     def configure(self, session: ReaderSession) -> None:
-        """Take the settings, the site and the picture store from ``session``."""
-        from ..core.images.download import new_picture_client
+        """Take the settings, the site and the picture store from ``session`` (at mount: cheap,
+        httpx and Pillow are imported only with the first picture)."""
         from ..core.images.store import PictureStore
         from ..core.user.paths import pictures_dir
 
@@ -103,7 +103,7 @@ class PictureLayer:
         if not memory:
             folder = pictures_dir(session.store.path)
             self._store = PictureStore(folder, settings.image_cache_mb * 1024 * 1024)
-        self._client = None if session.offline else new_picture_client
+        self._client = None if session.offline else _new_client
         self.enabled = settings.images != "off" and self._store is not None
 
     def toggle(self) -> bool:
@@ -250,6 +250,13 @@ class PictureLayer:
                     picture.drawn[size] = lines
         if address in self._addresses:
             self._changed()
+
+
+def _new_client() -> httpx.Client:
+    """A client for pictures (httpx imported only now, in a worker thread)."""
+    from ..core.images.download import new_picture_client
+
+    return new_picture_client()
 
 
 def _runs(body: list[Line]) -> list[_Run]:
