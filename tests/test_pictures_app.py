@@ -5,13 +5,15 @@ the keys and setting that turn them off."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from tests.app_support import make_app, settle
 from tests.picture_support import block_lines, picture_post, png, serve_pictures
-from tests.site_server import SiteServer
+from tests.site_server import Fault, SiteServer
 from tui_reader.app import ReaderApp
 from tui_reader.core.cache.store import Store
 from tui_reader.core.user.settings import load_settings
@@ -189,3 +191,65 @@ def test_picture_settings_are_read_and_checked(tmp_path: Path) -> None:
     settings = load_settings(config)
     assert (settings.images, settings.image_hosts, settings.image_cache_mb) == ("auto", "site", 500)
     assert len(settings.problems) == 3
+
+
+async def test_the_text_is_shown_while_a_picture_is_still_downloading(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    urls = serve_pictures(site)
+    gate = threading.Event()
+    site.set_fault("/static/red.png", Fault(gate=gate))
+    app = picture_app(tmp_path, site, [("A red box", urls["png"])])
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            pane = screen.reading_pane
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if "A paragraph after the picture." in pane.plain_text:
+                    break
+            assert "Loading the picture…" in pane.plain_text
+            gate.set()
+            assert len(block_lines(await pictures_settled(pilot))) == 8
+    finally:
+        gate.set()
+
+
+async def test_a_picture_arriving_above_keeps_the_line_read_in_place(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    urls = serve_pictures(site)
+    gate = threading.Event()
+    site.set_fault("/static/red.png", Fault(gate=gate))
+    post = picture_post(1, [("A red box", urls["png"])])
+    paragraphs = "\n\n".join(f"Paragraph number {n}." for n in range(80))
+    post = replace(post, markdown=post.markdown + "\n\n" + paragraphs)
+    store = Store(tmp_path / "cache" / "cache.sqlite3")
+    store.merge("training-data", [post])
+    app = make_app(store, offline=False, base_url=site.url)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            pane = screen.reading_pane
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if "Paragraph number 79." in pane.plain_text:
+                    break
+            lines = pane.plain_text.splitlines()
+            line = lines.index("Paragraph number 30.")
+            pane.scroll_to(y=line, animate=False, immediate=True)
+            await pilot.pause()
+            top = pane.plain_text.splitlines()[round(pane.scroll_offset.y)]
+            assert top.startswith("Paragraph number")
+            gate.set()
+            text = await pictures_settled(pilot)
+            assert len(block_lines(text)) == 8
+            assert text.splitlines()[round(pane.scroll_offset.y)] == top
+    finally:
+        gate.set()
