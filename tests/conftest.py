@@ -21,6 +21,14 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TUI_READER_BASE_URL", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_real_picture_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pictures come only from the --base-url host (the loopback site), never the real one."""
+    from tui_reader.core.images import policy
+
+    monkeypatch.setattr(policy, "SITE_HOSTS", frozenset())
+
+
 @pytest.fixture
 def site() -> Iterator[SiteServer]:
     """A running fake of simonwillison.net on 127.0.0.1 with nothing registered."""

@@ -326,6 +326,7 @@ class SiteServer:
         self._faults: dict[str, Fault] = {}
         self._fault_uses: dict[str, int] = {}
         self._requests: list[RecordedRequest] = []
+        self._files: dict[str, tuple[str, bytes]] = {}  # path -> (content type, body)
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -403,6 +404,12 @@ class SiteServer:
         with self._lock:
             self._tags[tag] = ordered
             self._descriptions[tag] = description
+
+    def add_file(self, path: str, body: bytes, content_type: str) -> str:
+        """Serve ``body`` at ``path`` (e.g. a picture made by a test); returns its URL."""
+        with self._lock:
+            self._files[path] = (content_type, body)
+        return self.url_for(path)
 
     def remove_tag(self, tag: str) -> None:
         with self._lock:
@@ -494,6 +501,10 @@ class SiteServer:
             return self._autocomplete(query.get("q", [""])[0])
         if path == "/atom/everything/":
             return self._everything(headers)
+        with self._lock:
+            served = self._files.get(path)
+        if served is not None:
+            return _Response(200, [("Content-Type", served[0])], served[1])
         return _not_found()
 
     def _feed(self, spec: str, query: dict[str, list[str]], headers: dict[str, str]) -> _Response:

@@ -91,7 +91,8 @@ def test_run_reader_opens_the_cache_and_picks_the_last_tag(
 def test_importing_the_app_does_not_import_the_network_stack() -> None:
     code = (
         "import sys, tui_reader.app\n"
-        "heavy = [m for m in ('httpx', 'feedparser', 'markdownify', 'bs4') if m in sys.modules]\n"
+        "heavy = [m for m in ('httpx', 'feedparser', 'markdownify', 'bs4', 'PIL',"
+        " 'textual_image') if m in sys.modules]\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -139,3 +139,24 @@ def test_list_hidden(snap_compare: SnapCompare) -> None:
     posts[0] = replace(posts[0], markdown=f"{paragraph}\n\n{paragraph}")
     app = make_app(seeded_store(posts))
     assert snap_compare(app, terminal_size=(140, 30), run_before=keys_then_settle("enter", "z"))
+
+
+def test_post_with_pictures_in_blocks(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """Two pictures kept in the store, drawn offline as half-cell blocks with captions."""
+    from tests.picture_support import card_png, jpeg, picture_post
+    from tui_reader.core.images.store import PictureStore
+    from tui_reader.core.user.paths import pictures_dir
+
+    database = tmp_path / "cache.sqlite3"
+    chart = "https://simonwillison.net/static/2025/chart.png"
+    photo = "https://simonwillison.net/static/2025/photo.jpg"
+    pictures = PictureStore(pictures_dir(database))
+    pictures.put(chart, card_png())
+    pictures.put(photo, jpeg(240, 120))
+    store = Store(database)
+    posts = [picture_post(1, [("A chart", chart), ("A photo", photo)])]
+    store.merge("training-data", posts, fetched_at=FETCHED)
+    config = tmp_path / "config.toml"
+    config.write_text('images = "blocks"\n', encoding="utf-8")
+    app = make_app(store, config_path=config)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("enter"))

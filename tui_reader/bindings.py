@@ -76,6 +76,22 @@ MAIN_BINDINGS: list[BindingType] = [
         id="main.links",
     ),
     Binding(
+        "i",
+        "toggle_pictures",
+        "Pictures",
+        show=False,
+        tooltip="Turn the pictures in posts on or off (images in config.toml sets the start)",
+        id="main.pictures",
+    ),
+    Binding(
+        "I",
+        "load_other_pictures",
+        "Other sites' pictures",
+        show=False,
+        tooltip="Fetch the open post's pictures from other sites (not fetched unless asked)",
+        id="main.other-pictures",
+    ),
+    Binding(
         "alt+left",
         "post_back",
         "Post back",

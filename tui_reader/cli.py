@@ -32,6 +32,7 @@ commands:
   fetch TAG [TAG ...]   refresh the cache without the reader; one summary line per tag
   fetch TAG --all       download TAG's whole history (resumable; progress on stderr)
   fetch [--all]         the same for every followed tag
+  fetch [TAG] --images  download the pictures of cached posts, to read offline (resumable)
   follow [TAG ...]      follow tags (kept in config.toml); alone: list the followed tags
   unfollow TAG ...      stop following tags
   tags                  cached tags with post counts and when each was last fetched
@@ -105,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument(
         "--restart", action="store_true", help="with --all: start again from the newest page"
+    )
+    fetch.add_argument(
+        "--images", action="store_true", help="download the pictures of the cached posts"
     )
     follow = commands.add_parser("follow", parents=[common], help="follow tags, or list them")
     follow.add_argument("tags", nargs="*", metavar="TAG")
@@ -218,6 +222,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise UsageError("fetch needs the network, and --offline was given")
     if not args.all and (args.page_size is not None or args.pause is not None or args.restart):
         raise UsageError("--page-size, --pause and --restart go with --all")
+    if args.images:
+        if args.all:
+            raise UsageError("--images downloads the pictures of cached posts: fetch --all first")
+        from .cli_pictures import fetch_pictures
+
+        return fetch_pictures(
+            args.tags, base_url=_base_url(args), open_store=_open_store, settings=_settings
+        )
     if not args.tags:
         return _fetch_followed(args)
     if args.all:
@@ -505,6 +517,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     print(f"cache:    {paths.database_path()}")
     print(f"settings: {paths.config_path()}")
     print(f"state:    {paths.state_path()}")
+    print(f"pictures: {paths.pictures_dir()}")
     return 0
 
 

@@ -73,6 +73,7 @@ class ReadingScreen(Screen[None]):
     def on_mount(self) -> None:
         """Keep the pane (on unmount it can no longer be queried); the key bar after the list."""
         self._pane = self.reading_pane
+        self._pane.pictures.configure(self._session)
         self.call_after_refresh(self._add_footer)
 
     async def _add_footer(self) -> None:
@@ -264,6 +265,17 @@ class ReadingScreen(Screen[None]):
     def action_links(self) -> None:
         """List the open post's links, numbered; the chosen one is followed."""
         self._links.list_links(self._shown)
+
+    def action_toggle_pictures(self) -> None:
+        """Turn the pictures in posts on or off for this session."""
+        on = self.reading_pane.pictures.toggle()
+        self.notify("Pictures on" if on else "Pictures off", title="Pictures")
+
+    def action_load_other_pictures(self) -> None:
+        """Fetch the open post's pictures that are on other sites' hosts."""
+        hosts = self.reading_pane.pictures.load_other_hosts()
+        text = f"Loading pictures from {', '.join(hosts)}" if hosts else "No pictures to load"
+        self.notify(text, title="Pictures", markup=False)
 
     def action_post_back(self) -> None:
         """Back to the post a link was followed from."""

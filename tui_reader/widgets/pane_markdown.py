@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import Heading, ImageItem, Markdown, MarkdownElement
+from rich.style import Style
 from rich.text import Text
 
 
@@ -20,16 +21,18 @@ class _Heading(Heading):
 
 
 class _Image(ImageItem):
-    """An image as its alt text and address (a terminal cannot show it)."""
+    """An image as its alt text and address, marked for the pane to draw the picture."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         alt = self.text.plain.strip() if isinstance(self.text, Text) else ""
+        # Marked so that the reading pane can draw the picture here (see .pictures).
+        mark = Style(meta={"picture": self.destination, "alt": alt})
         yield Text.assemble(
-            ("Image: ", console.get_style("markdown.image", default="none")),
-            (alt or "(no description)", console.get_style("markdown.link", default="none")),
-            " (",
-            (self.destination, console.get_style("markdown.link_url", default="none")),
-            ") ",
+            ("Image: ", console.get_style("markdown.image", default="none") + mark),
+            (alt or "(no description)", console.get_style("markdown.link", default="none") + mark),
+            (" (", mark),
+            (self.destination, console.get_style("markdown.link_url", default="none") + mark),
+            (") ", mark),
             end="",
         )
 

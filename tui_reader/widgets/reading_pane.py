@@ -25,6 +25,7 @@ from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from ..core.models import Post
+from .pictures import PictureLayer
 from .post_header import HEADER_PARTS, TAG_BINDINGS, TagChoice, header_lines
 
 if TYPE_CHECKING:
@@ -179,6 +180,8 @@ class ReadingPane(ScrollView, can_focus=True):
         self._generation = 0
         self._header: list[Line] = []
         self._body: list[Line] = []
+        self._shown: list[Line] = []  # the body with its pictures drawn in
+        self.pictures = PictureLayer(self, self._pictures_changed)
         self._incoming: list[Line] = []
         self._replacing = False
         self._scroll_fraction = 0.0
@@ -197,7 +200,7 @@ class ReadingPane(ScrollView, can_focus=True):
     @property
     def line_count(self) -> int:
         """How many lines are ready to be shown (header and body)."""
-        return len(self._header) + len(self._body)
+        return len(self._header) + len(self._shown)
 
     @property
     def body_line_count(self) -> int:
@@ -211,7 +214,7 @@ class ReadingPane(ScrollView, can_focus=True):
     @property
     def plain_text(self) -> str:
         """The lines ready to be shown, as plain text without trailing spaces."""
-        lines = [*self._header, *self._body]
+        lines = [*self._header, *self._shown]
         return "\n".join("".join(segment.text for segment in line).rstrip() for line in lines)
 
     @property
@@ -289,7 +292,7 @@ class ReadingPane(ScrollView, can_focus=True):
 
         Only an address the post links to is returned: one cut by wrapping is matched to
         the single link it starts, never opened as drawn."""
-        lines = [*self._header, *self._body]
+        lines = [*self._header, *self._shown]
         index = -1 if offset is None else self.scroll_offset.y + offset.y
         if offset is None or self._post is None or not 0 <= index < len(lines):
             return None
@@ -405,7 +408,19 @@ class ReadingPane(ScrollView, can_focus=True):
 
     def _update_size(self, width: int | None = None) -> None:
         width = self.virtual_size.width if width is None else width
+        self._shown = self.pictures.splice(self._body, width, max(4, self.size.height * 2 // 3))
         self.virtual_size = Size(width, self.line_count)
+
+    def _pictures_changed(self) -> None:
+        """A picture came, or pictures were turned on or off: redraw, keeping the top line."""
+        header, top = len(self._header), round(self.scroll_offset.y)
+        line = self.pictures.body_index(top - header)
+        self._strips.clear()
+        self._update_size()
+        if top > header:
+            y = header + self.pictures.shown_index(line)
+            self.scroll_to(y=y, animate=False, immediate=True, force=True)
+        self.refresh()
 
     def _render_header(self, post: Post | None, width: int) -> list[Line]:
         """The header lines (or the placeholder), built from plain text, never markup."""
@@ -479,8 +494,8 @@ class ReadingPane(ScrollView, can_focus=True):
             header = len(self._header)
             if index < header:
                 line = self._header[index]
-            elif index - header < len(self._body):
-                line = self._body[index - header]
+            elif index - header < len(self._shown):
+                line = self._shown[index - header]
             else:
                 return Strip.blank(width, style)
             strip = Strip(line).apply_style(style).crop_extend(0, width, style)

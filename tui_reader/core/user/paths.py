@@ -32,3 +32,8 @@ def config_path() -> Path:
 def state_path() -> Path:
     """What the reader remembers between runs: last tag, cursors (JSON)."""
     return user_state_path(APP_NAME, appauthor=False) / "state.json"
+
+
+def pictures_dir(database: Path | None = None) -> Path:
+    """The folder of pictures kept for offline reading, beside the cache ``database``."""
+    return (database or database_path()).parent / "pictures"

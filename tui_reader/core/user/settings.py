@@ -29,6 +29,7 @@ HEADER = """\
 # pins: tags for the keys 1…9, in order; a tag or up to three joined by + ("ai+copyright").
 # follow: the tags kept fresh and read together (at most 200); pinned tags count as followed.
 # refresh_minutes: how often the reader refreshes the followed tags (at least 10; default 30).
+# images: "auto", "blocks" or "off"; image_hosts: "site" or "all"; image_cache_mb: default 500.
 """
 _WIDE = 88  # a list written on one line longer than this is written one tag a line
 
@@ -41,6 +42,9 @@ class Settings:
     follow: tuple[str, ...] = ()
     refresh_minutes: int = DEFAULT_REFRESH_MINUTES
     problems: tuple[str, ...] = field(default=())
+    images: str = "auto"  # "auto" | "blocks" | "off": how pictures are drawn, if at all
+    image_hosts: str = "site"  # "site": pictures only from the site's hosts; "all": any host
+    image_cache_mb: int = 500  # the bound of the picture store
 
 
 def followed_tags(settings: Settings) -> tuple[str, ...]:
@@ -113,6 +117,27 @@ def _refresh_minutes(raw: object, *, where: str) -> tuple[int, list[str]]:
 
 
 _LISTS = {"pins": MAX_PINS, "follow": MAX_FOLLOWED}
+_CHOICES = {"images": ("auto", "blocks", "off"), "image_hosts": ("site", "all")}
+
+
+def _picture_settings(document: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """``images``, ``image_hosts`` and ``image_cache_mb`` as given (when valid), and problems."""
+    found: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, choices in _CHOICES.items():
+        if key in document:
+            if document[key] in choices:
+                found[key] = document[key]
+            else:
+                allowed = ", ".join(f'"{choice}"' for choice in choices)
+                problems.append(f"In {where}, {key} must be one of {allowed}; the default is used.")
+    if "image_cache_mb" in document:
+        size = document["image_cache_mb"]
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+            found["image_cache_mb"] = size
+        else:
+            problems.append(f"In {where}, image_cache_mb must be a whole number of megabytes.")
+    return found, problems
 
 
 def load_settings(path: Path) -> Settings:
@@ -142,11 +167,14 @@ def read_settings(path: Path) -> Settings:
     if "refresh_minutes" in document:
         minutes, trouble = _refresh_minutes(document["refresh_minutes"], where=path.name)
         problems += trouble
+    pictures, trouble = _picture_settings(document, path.name)
+    problems += trouble
     return Settings(
         pins=lists["pins"],
         follow=lists["follow"],
         refresh_minutes=minutes,
         problems=tuple(problems),
+        **pictures,
     )
 
 
