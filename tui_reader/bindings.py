@@ -234,3 +234,53 @@ MAIN_BINDINGS: list[BindingType] = [
         for number in range(1, MAX_PINS + 1)
     ),
 ]
+
+PANE_BINDINGS: list[BindingType] = [
+    Binding(
+        "j,down",
+        "scroll_down",
+        "Line down",
+        show=False,
+        tooltip="Scroll the post down a line",
+        id="reading-pane.down",
+    ),
+    Binding(
+        "k,up",
+        "scroll_up",
+        "Line up",
+        show=False,
+        tooltip="Scroll the post up a line",
+        id="reading-pane.up",
+    ),
+    Binding(
+        "space,pagedown",
+        "page_down",
+        "Page down",
+        tooltip="Scroll the post down a page",
+        id="reading-pane.page-down",
+    ),
+    Binding(
+        "b,pageup",
+        "page_up",
+        "Page up",
+        tooltip="Scroll the post up a page",
+        id="reading-pane.page-up",
+    ),
+    Binding(
+        "g,home",
+        "scroll_home",
+        "Top",
+        show=False,
+        tooltip="Go to the top of the post",
+        id="reading-pane.top",
+    ),
+    Binding(
+        "G,end",
+        "scroll_end",
+        "Bottom",
+        show=False,
+        tooltip="Go to the end of the post",
+        id="reading-pane.bottom",
+    ),
+]
+"""The reading pane's scrolling keys."""

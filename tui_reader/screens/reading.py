@@ -73,8 +73,8 @@ class ReadingScreen(Screen[None]):
     def on_mount(self) -> None:
         """Keep the pane (on unmount it can no longer be queried); the key bar after the list."""
         self._pane = self.reading_pane
-        self._pane.pictures.configure(self._session)
         self.call_after_refresh(self._add_footer)
+        self.call_after_refresh(lambda: self.reading_pane.pictures.configure(self._session))
 
     async def _add_footer(self) -> None:
         """The key bar, in the frame after the first: its eleven widgets are not needed to

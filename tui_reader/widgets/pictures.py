@@ -105,6 +105,8 @@ class PictureLayer:
             self._store = PictureStore(folder, settings.image_cache_mb * 1024 * 1024)
         self._client = None if session.offline else _new_client
         self.enabled = settings.images != "off" and self._store is not None
+        if self.enabled:
+            self._changed()  # a post shown before now gets its pictures
 
     def toggle(self) -> bool:
         """Turn pictures on or off for the session; whether they are on now."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from textual import events, on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Offset, Size
 from textual.message import Message
@@ -24,13 +24,14 @@ from textual.strip import Strip
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
+from ..bindings import PANE_BINDINGS
 from ..core.models import Post
-from .pictures import PictureLayer
 from .post_header import HEADER_PARTS, TAG_BINDINGS, TagChoice, header_lines
 
 if TYPE_CHECKING:
     from ..core.feed.postlinks import Link
     from .markdown_lines import Line
+    from .pictures import PictureLayer
 
 _GROUP = "reading-pane-render"
 
@@ -40,55 +41,8 @@ _CacheKey = tuple[Post, int, str]
 class ReadingPane(ScrollView, can_focus=True):
     """Shows one post: title, date, kind, tags and permalink, then the Markdown body."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "j,down",
-            "scroll_down",
-            "Line down",
-            show=False,
-            tooltip="Scroll the post down a line",
-            id="reading-pane.down",
-        ),
-        Binding(
-            "k,up",
-            "scroll_up",
-            "Line up",
-            show=False,
-            tooltip="Scroll the post up a line",
-            id="reading-pane.up",
-        ),
-        Binding(
-            "space,pagedown",
-            "page_down",
-            "Page down",
-            tooltip="Scroll the post down a page",
-            id="reading-pane.page-down",
-        ),
-        Binding(
-            "b,pageup",
-            "page_up",
-            "Page up",
-            tooltip="Scroll the post up a page",
-            id="reading-pane.page-up",
-        ),
-        Binding(
-            "g,home",
-            "scroll_home",
-            "Top",
-            show=False,
-            tooltip="Go to the top of the post",
-            id="reading-pane.top",
-        ),
-        Binding(
-            "G,end",
-            "scroll_end",
-            "Bottom",
-            show=False,
-            tooltip="Go to the end of the post",
-            id="reading-pane.bottom",
-        ),
-        *TAG_BINDINGS,  # the keys of choosing a tag, active only while choosing one
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*PANE_BINDINGS, *TAG_BINDINGS]
+    """Scrolling (``bindings.PANE_BINDINGS``); choosing a tag, only while choosing one."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"reading-pane--{part}" for part in HEADER_PARTS}
 
@@ -181,7 +135,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._header: list[Line] = []
         self._body: list[Line] = []
         self._shown: list[Line] = []  # the body with its pictures drawn in
-        self.pictures = PictureLayer(self, self._pictures_changed)
+        self._pictures: PictureLayer | None = None  # made with the first post
         self._incoming: list[Line] = []
         self._replacing = False
         self._scroll_fraction = 0.0
@@ -191,6 +145,15 @@ class ReadingPane(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[int, Style, int], Strip] = LRUCache(256)
         self._tags = TagChoice()
         self._restore_line = 0
+
+    @property
+    def pictures(self) -> PictureLayer:
+        """The pictures of the post shown (made when first asked for, after the first paint)."""
+        if self._pictures is None:
+            from .pictures import PictureLayer
+
+            self._pictures = PictureLayer(self, self._pictures_changed)
+        return self._pictures
 
     @property
     def post_id(self) -> str | None:
@@ -408,7 +371,8 @@ class ReadingPane(ScrollView, can_focus=True):
 
     def _update_size(self, width: int | None = None) -> None:
         width = self.virtual_size.width if width is None else width
-        self._shown = self.pictures.splice(self._body, width, max(4, self.size.height * 2 // 3))
+        pictures, rows = self._pictures, max(4, self.size.height * 2 // 3)
+        self._shown = self._body if pictures is None else pictures.splice(self._body, width, rows)
         self.virtual_size = Size(width, self.line_count)
 
     def _pictures_changed(self) -> None:
