@@ -39,6 +39,8 @@ _BACKTICKS = re.compile(r"`{3,}")
 _PRE_START = re.compile(r"^[ \n]*\n")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PROCESSING_INSTRUCTION = re.compile(r"<\?[^<>]*>")
+_ESCAPABLE = re.compile(r"[]\\&<`[>~=+|#*_-]|[0-9][.)]")
+"""What markdownify's escapes (``escape_misc``, asterisks, underscores) can change."""
 
 
 class _TooSlow(Exception):
@@ -169,6 +171,13 @@ class _Converter(_MarkdownifyBase):  # type: ignore[misc]
         if time.monotonic() > self.deadline:
             raise _TooSlow
         return super().process_tag(node, parent_tags=parent_tags)
+
+    def escape(self, text: str, parent_tags: Any) -> str:
+        # markdownify runs four regular expressions over every text; most have nothing any
+        # of them (or its * and _ escapes) would change.
+        if not _ESCAPABLE.search(text):
+            return text
+        return str(super().escape(text, parent_tags))
 
     def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
         text = _PRE_START.sub("", text).rstrip(" \n")

@@ -132,7 +132,8 @@ def parse_feed(data: bytes, *, source_url: str, convert: bool = True) -> ParsedF
     check_document(data)
     parsed = feedparser.parse(
         data,
-        response_headers={"content-location": source_url},
+        # No base address: feedparser would join it to every element's (a quarter of its
+        # parse); entry links and ids are resolved against ``source_url`` in ``_post``.
         # feedparser's sanitiser deletes embeds (<lite-youtube>, <iframe>) and <summary>; the
         # converter cleans bodies itself (scripts, styles, unsafe link schemes, control chars).
         sanitize_html=False,
