@@ -135,13 +135,13 @@ def prepare(soup: BeautifulSoup, base_url: str) -> None:
     _fix_images(soup, found.images, base_url)
     _unlink_images(found.links)
     _replace_embeds(soup, found.embeds, base_url)
-    _fix_via_lines([small for small in found.smalls if not small.decomposed])
+    # Elements taken out of the tree above were extracted, not destroyed: rewriting one of
+    # them (or what is inside) below changes nothing shown, and needs no check.
+    _fix_via_lines(found.smalls)
     for bold in found.summary_bold:  # the summary is shown in bold
-        if not bold.decomposed:
-            bold.unwrap()
+        bold.unwrap()
     for container in [soup, *found.blockquotes]:
-        if not container.decomposed:
-            _paragraphise(soup, container)
+        _paragraphise(soup, container)
 
 
 def _fix_links(links: list[Tag], base_url: str) -> None:
@@ -184,11 +184,9 @@ def _unlink_images(links: list[Tag]) -> None:
 def _replace_embeds(soup: BeautifulSoup, embeds: list[Tag], base_url: str) -> None:
     """``<iframe>``, ``<embed>``, ``<video>`` and ``<lite-youtube>`` become a plain link."""
     for embed in embeds:
-        if embed.decomposed:
-            continue  # inside another embed, gone with it
         href, label = _embed_target(embed, base_url)
         if href is None:
-            embed.decompose()
+            embed.extract()
             continue
         paragraph = soup.new_tag("p")
         link = soup.new_tag("a", href=href)
