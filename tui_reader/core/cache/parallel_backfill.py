@@ -8,6 +8,9 @@ process that owns the cache, a transaction a batch, as the results come back in 
 - Workers are *spawned*, never forked: the caller may be a threaded program (the app), and
   each worker only imports the converter (~0.25 s), which the batch size pays back many
   times over; a small batch stays in-process (``markdown_backfill.PARALLEL_MIN``).
+- A spawned worker imports the program's main module again, as multiprocessing does: the
+  program must start from ``python -m tui_reader``, the ``tui-reader`` script or a module
+  whose work is under ``if __name__ == "__main__"`` (all of the project's are).
 - Only a few batches are in flight at a time, so stopping (``should_stop``, or the process
   ending) waits for at most those, and what was saved stays saved.
 - If the pool cannot start or breaks (no ``/dev/shm``, a worker killed), the caller goes on
