@@ -176,3 +176,19 @@ def test_fetch_all_converts_an_archive_in_worker_processes(site: SiteServer) -> 
         posts = list(store.posts("llms"))
     assert len(posts) == PARALLEL_MIN + 50
     assert all(link_targets(p.markdown)[0] == f"{p.url}#fn1" for p in posts)
+
+
+def test_the_buffered_sax_driver_reads_what_the_standard_one_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import feedparser.api
+
+    from tui_reader.core.feed import saxdriver
+
+    title = "E &amp; <e>"
+    feed = build_feed("llms", [footnote_post(), entry_post("e", title, utc(2025, 1, 1), ())])
+    assert feedparser.api.PREFERRED_XML_PARSERS[0] == saxdriver.__name__
+    buffered = feedparser.parse(feed, sanitize_html=False, resolve_relative_uris=False)
+    monkeypatch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", ["xml.sax.expatreader"])
+    standard = feedparser.parse(feed, sanitize_html=False, resolve_relative_uris=False)
+    assert not buffered.bozo and buffered.entries == standard.entries
