@@ -28,6 +28,11 @@ bodies 1-200 KB), then prints one table of medians (min-max) over ``--runs`` run
 - ingest of a 1,000-post page (``?size=1000``): fetch + parse + store as an archive page is
   ingested, ms per post; the floor is feedparser's parse of the same bytes. The Markdown
   conversion that follows in the background (``convert_pending``) is reported on its own row.
+- whole-archive ingest against newsboat (``bench/archive_peer.py``): ``tui-reader fetch python
+  --all`` (fetch, parse, store, convert to Markdown, index) of 1,872 site-shaped posts in two
+  loopback pages of 1,000, and ``newsboat -x reload`` of the same pages into an empty cache
+  (its ``cache.db`` checked to hold every entry), interleaved; the budget is 3 x newsboat.
+  Without newsboat installed (Debian: ``apt-get install newsboat``) the row says skipped.
 - peak memory (VmHWM) of the cold-start processes: the app with the 5,000-post tag open, and
   the bare app.
 """
@@ -63,6 +68,10 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 import feedparser  # noqa: E402
 import httpx  # noqa: E402
 import synthetic  # noqa: E402
+from archive_peer import BUDGET as ARCHIVE_BUDGET  # noqa: E402
+from archive_peer import POSTS as ARCHIVE_POSTS  # noqa: E402
+from archive_peer import TAG as ARCHIVE_TAG  # noqa: E402
+from archive_peer import PeerResult, archive_peer  # noqa: E402
 from tag_switch import measure_switches, record_paints, until  # noqa: E402
 from textual.strip import Strip  # noqa: E402
 from textual.widgets import OptionList  # noqa: E402
@@ -93,6 +102,8 @@ Row = tuple[str, list[float], str, str]  # measure, values, unit, budget text
 
 
 def stats(values: list[float]) -> str:
+    if not values:
+        return "skipped"
     return f"{statistics.median(values):8.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
@@ -578,6 +589,30 @@ def verdict(value: float, limit: float) -> str:
     return "met" if value <= limit else "MISSED"
 
 
+def archive_rows(archive: PeerResult) -> list[tuple[str, list[float], str, str, str]]:
+    """The whole-archive row and newsboat's, or a row saying newsboat was not installed."""
+    name = (
+        f"whole archive: fetch {ARCHIVE_TAG} --all, {ARCHIVE_POSTS:,} posts in 2 pages"
+        " (loopback; fetch, parse, convert, index)"
+    )
+    budget = f"≤ {ARCHIVE_BUDGET:.0f} x newsboat"
+    if archive.ratio is None or archive.peer_ms is None:
+        return [
+            (name, archive.reader_ms, "ms", f"{budget} (newsboat not installed)", "skipped"),
+            ("  newsboat -x reload of the same pages", [], "", "not installed", "skipped"),
+        ]
+    return [
+        (
+            name,
+            archive.reader_ms,
+            "ms",
+            f"{budget} ({archive.ratio:.2f} x)",
+            verdict(archive.ratio, ARCHIVE_BUDGET),
+        ),
+        ("  newsboat -x reload of the same pages", archive.peer_ms, "ms", "peer", ""),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -599,6 +634,7 @@ def main() -> None:
     follow_ms, facts = asyncio.run(followed_views(database, runs))
     refresh_ms, floor_ms, ingest_ms, ingest_floor, convert_ms, page_bytes = refreshes(runs)
     refresh_304_ms, refresh_304_app_ms = refreshes_304(runs)
+    archive = archive_peer(runs)
 
     start_ratio = statistics.median(app_ms) / statistics.median(bare_ms)
     refresh_ratio = statistics.median(refresh_ms) / statistics.median(floor_ms)
@@ -711,6 +747,7 @@ def main() -> None:
             "report (after the ingest)",
             "",
         ),
+        *archive_rows(archive),
         (
             "peak memory, 20,000 cached, 5,000-post tag open",
             [k / 1024 for k in app_kb],

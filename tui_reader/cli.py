@@ -117,10 +117,11 @@ def _convert_pending(store: Store) -> None:
     A cache that cannot be written (read-only, full) is left as it is: reading goes on.
     """
     from .core.cache.markdown_backfill import convert_pending
+    from .core.cache.parallel_backfill import available_cores
     from .core.errors import CacheError
 
     with suppress(CacheError):
-        convert_pending(store)
+        convert_pending(store, processes=available_cores())
 
 
 def _fetch_all(args: argparse.Namespace) -> int:

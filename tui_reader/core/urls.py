@@ -41,11 +41,11 @@ def normalise_post_id(raw: str, base: str = "") -> str:
     URIs) are kept as they are, cleaned of control characters.
     """
     raw = one_line(raw)
-    if base:
-        raw = urljoin(base, raw)
     try:
+        if base:
+            raw = urljoin(base, raw)
         parts = urlsplit(raw)
-    except ValueError:
+    except ValueError:  # e.g. a broken IPv6 host: not a web address
         return raw
     if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
         return raw.split("#", 1)[0]

@@ -39,6 +39,8 @@ _BACKTICKS = re.compile(r"`{3,}")
 _PRE_START = re.compile(r"^[ \n]*\n")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PROCESSING_INSTRUCTION = re.compile(r"<\?[^<>]*>")
+_ESCAPABLE = re.compile(r"[]\\&<`[>~=+|#*_-]|[0-9][.)]")
+"""What markdownify's escapes (``escape_misc``, asterisks, underscores) can change."""
 
 
 class _TooSlow(Exception):
@@ -77,6 +79,11 @@ def html_to_markdown(html: str, base_url: str) -> str:
             return ""
 
 
+def convert_batch(bodies: list[tuple[str, str]]) -> list[str]:
+    """:func:`html_to_markdown` of each ``(html, base_url)``: a worker process's job."""
+    return [html_to_markdown(html, base_url) for html, base_url in bodies]
+
+
 def _too_costly(html: str) -> bool:
     """Whether ``html`` is too big or too malformed to give to BeautifulSoup at all."""
     return (
@@ -95,7 +102,7 @@ def _convert(html: str, base_url: str) -> str | None:
         # like XML); the newline stops its warning that a short body looks like a URL or a
         # file name. Warnings would print on stderr, under the app's screen.
         html = _PROCESSING_INSTRUCTION.sub("", html) + "\n"
-        soup = BeautifulSoup(html, "html.parser")
+        soup = BeautifulSoup(html, "html.parser", element_classes={Tag: _Tag})
         if too_deep(soup, MAX_DEPTH):
             return None
         prepare(soup, base_url)
@@ -133,6 +140,24 @@ def _code_language(element: Tag) -> str:
     return ""
 
 
+class _Tag(Tag):
+    """A tag whose ``find_parent(name)`` climbs the tree directly.
+
+    markdownify asks every tag for ``find_parent("pre")``; bs4's general search machinery
+    (filters built per call) made that a sixth of the conversion.
+    """
+
+    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+        if not isinstance(name, str) or attrs or kwargs:
+            return super().find_parent(name, attrs, **kwargs)
+        parent = self.parent
+        while parent is not None:
+            if parent.name == name:
+                return parent
+            parent = parent.parent
+        return None
+
+
 # markdownify's stub declares only convert() and convert_soup(), not the hooks overridden here.
 _MarkdownifyBase: Any = MarkdownConverter
 
@@ -146,6 +171,13 @@ class _Converter(_MarkdownifyBase):  # type: ignore[misc]
         if time.monotonic() > self.deadline:
             raise _TooSlow
         return super().process_tag(node, parent_tags=parent_tags)
+
+    def escape(self, text: str, parent_tags: Any) -> str:
+        # markdownify runs four regular expressions over every text; most have nothing any
+        # of them (or its * and _ escapes) would change.
+        if not _ESCAPABLE.search(text):
+            return text
+        return str(super().escape(text, parent_tags))
 
     def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
         text = _PRE_START.sub("", text).rstrip(" \n")

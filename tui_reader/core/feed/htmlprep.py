@@ -9,6 +9,7 @@ plain links, and repairs the site's blogmark quirks and old posts without ``<p>`
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, Tag
@@ -65,33 +66,86 @@ def web_url(raw: object, base_url: str) -> str | None:
     return "".join(_MARKDOWN_BREAKERS.get(char, char) for char in url)
 
 
+@dataclass(slots=True)
+class _Found:
+    """The elements and texts :func:`prepare` rewrites, gathered in one walk of the tree."""
+
+    dropped: list[Tag] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    texts: list[NavigableString] = field(default_factory=list)  # runs of spaces, not in <pre>
+    links: list[Tag] = field(default_factory=list)
+    images: list[Tag] = field(default_factory=list)
+    embeds: list[Tag] = field(default_factory=list)
+    smalls: list[Tag] = field(default_factory=list)
+    summary_bold: list[Tag] = field(default_factory=list)
+    blockquotes: list[Tag] = field(default_factory=list)
+
+
+_EMBEDS = frozenset({"iframe", "embed", "video", "audio", "lite-youtube"})
+_DROPPED = frozenset(DROPPED)
+
+
+def _walk(soup: BeautifulSoup) -> _Found:
+    """Everything :func:`prepare` rewrites, in document order, in one walk (the contents of
+    dropped elements are not visited: they go with them)."""
+    found = _Found()
+    # (node, inside <pre>, inside <summary>), children pushed in reverse: document order.
+    stack: list[tuple[PageElement, bool, bool]] = [(soup, False, False)]
+    while stack:
+        node, in_pre, in_summary = stack.pop()
+        if isinstance(node, Tag):
+            name = node.name
+            if name in _DROPPED:
+                found.dropped.append(node)
+                continue
+            if name == "a":
+                found.links.append(node)
+            elif name == "img":
+                found.images.append(node)
+            elif name in _EMBEDS:
+                found.embeds.append(node)
+            elif name == "small":
+                found.smalls.append(node)
+            elif name == "blockquote":
+                found.blockquotes.append(node)
+            elif in_summary and name in ("strong", "b"):
+                found.summary_bold.append(node)
+            in_pre = in_pre or name == "pre"
+            in_summary = in_summary or name == "summary"
+            stack.extend((child, in_pre, in_summary) for child in reversed(node.contents))
+        elif isinstance(node, Comment):
+            found.comments.append(node)
+        elif isinstance(node, NavigableString) and not in_pre and _SPACE_RUN.search(node):
+            found.texts.append(node)
+    return found
+
+
 def prepare(soup: BeautifulSoup, base_url: str) -> None:
     """Rewrite ``soup`` in place so that markdownify produces safe, readable Markdown."""
-    for element in soup.find_all(DROPPED):
+    found = _walk(soup)
+    for element in found.dropped:
         element.decompose()
-    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+    for comment in found.comments:
         comment.extract()
-    _collapse_spaces(soup)
-    _fix_links(soup, base_url)
-    _fix_images(soup, base_url)
-    _replace_embeds(soup, base_url)
-    _fix_via_lines(soup)
-    for bold in soup.select("summary strong, summary b"):  # the summary is shown in bold
+    # Runs of spaces outside <pre> become one (HTML shows one anyway; markdownify's whitespace
+    # regex takes quadratic time on a long run without a newline).
+    for text in found.texts:
+        text.replace_with(_SPACE_RUN.sub(" ", str(text)))
+    _fix_links(found.links, base_url)
+    _fix_images(soup, found.images, base_url)
+    _unlink_images(found.links)
+    _replace_embeds(soup, found.embeds, base_url)
+    # Elements taken out of the tree above were extracted, not destroyed: rewriting one of
+    # them (or what is inside) below changes nothing shown, and needs no check.
+    _fix_via_lines(found.smalls)
+    for bold in found.summary_bold:  # the summary is shown in bold
         bold.unwrap()
-    for container in [soup, *soup.find_all("blockquote")]:
+    for container in [soup, *found.blockquotes]:
         _paragraphise(soup, container)
 
 
-def _collapse_spaces(soup: BeautifulSoup) -> None:
-    """Fold runs of spaces outside ``<pre>`` (HTML shows one anyway; markdownify's whitespace
-    regex takes quadratic time on a long run without a newline)."""
-    for text in soup.find_all(string=True):
-        if _SPACE_RUN.search(text) and text.find_parent("pre") is None:
-            text.replace_with(_SPACE_RUN.sub(" ", str(text)))
-
-
-def _fix_links(soup: BeautifulSoup, base_url: str) -> None:
-    for link in soup.find_all("a"):
+def _fix_links(links: list[Tag], base_url: str) -> None:
+    for link in links:
         href = web_url(link.get("href"), base_url)
         if href is None:
             link.unwrap()
@@ -99,8 +153,8 @@ def _fix_links(soup: BeautifulSoup, base_url: str) -> None:
             link.attrs = {"href": href}
 
 
-def _fix_images(soup: BeautifulSoup, base_url: str) -> None:
-    for image in soup.find_all("img"):
+def _fix_images(soup: BeautifulSoup, images: list[Tag], base_url: str) -> None:
+    for image in images:
         src = web_url(image.get("src"), base_url)
         alt = image.get("alt")
         alt_text = one_line(alt) if isinstance(alt, str) else ""
@@ -110,12 +164,29 @@ def _fix_images(soup: BeautifulSoup, base_url: str) -> None:
             image.attrs = {"src": src, "alt": alt_text}
 
 
-def _replace_embeds(soup: BeautifulSoup, base_url: str) -> None:
+def _unlink_images(links: list[Tag]) -> None:
+    """A link around nothing but an image of the same address is just the image: shown as a
+    link too, its address would appear twice."""
+    for link in links:
+        if link.parent is None:
+            continue  # unwrapped: not a link any more
+        href = link.get("href")
+        inside = [n for n in link.contents if isinstance(n, Tag) or n.get_text().strip()]
+        if (
+            len(inside) == 1
+            and isinstance(inside[0], Tag)
+            and inside[0].name == "img"
+            and inside[0].get("src") == href
+        ):
+            link.unwrap()
+
+
+def _replace_embeds(soup: BeautifulSoup, embeds: list[Tag], base_url: str) -> None:
     """``<iframe>``, ``<embed>``, ``<video>`` and ``<lite-youtube>`` become a plain link."""
-    for embed in soup.find_all(["iframe", "embed", "video", "audio", "lite-youtube"]):
+    for embed in embeds:
         href, label = _embed_target(embed, base_url)
         if href is None:
-            embed.decompose()
+            embed.extract()
             continue
         paragraph = soup.new_tag("p")
         link = soup.new_tag("a", href=href)
@@ -159,9 +230,9 @@ def _youtube_watch_url(url: str) -> str | None:
     return None
 
 
-def _fix_via_lines(soup: BeautifulSoup) -> None:
+def _fix_via_lines(smalls: list[Tag]) -> None:
     """``<p><small></small>Via …</small></p>``: drop the empty ``<small>``, keep the text."""
-    for small in soup.find_all("small"):
+    for small in smalls:
         if not small.contents:
             small.decompose()
         elif small.get_text().strip().startswith("Via "):

@@ -70,6 +70,8 @@ def tokens(html: str) -> Iterator[tuple[str, str]]:
 
 def stray_brackets(html: str, limit: int) -> bool:
     """Whether ``html`` has more than ``limit`` ``<`` that start no tag."""
+    if html.count("<") <= limit:
+        return False  # too few ``<`` of any kind
     count = 0
     for kind, _ in tokens(html):
         if kind == STRAY:

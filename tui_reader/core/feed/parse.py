@@ -31,6 +31,7 @@ from ..urls import is_web_url, normalise_post_id
 from .convert import html_to_markdown, strip_tags_footer
 from .kinds import infer_kind
 from .sanitize import clean_text, one_line
+from .saxdriver import use_buffered_driver
 
 MAX_TITLE = 1000
 MAX_TAG = 100
@@ -38,6 +39,8 @@ _FEED_ROOTS = frozenset({"feed", "rss", "RDF"})
 _RAW_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CHAR_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _WIDE_STARTS = (b"\xfe\xff", b"\xff\xfe", b"\x00", b"<\x00")  # UTF-16/32: NUL bytes are text
+
+use_buffered_driver()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +132,14 @@ def parse_feed(data: bytes, *, source_url: str, convert: bool = True) -> ParsedF
     check_document(data)
     parsed = feedparser.parse(
         data,
-        response_headers={"content-location": source_url},
+        # No base address: feedparser would join it to every element's (a quarter of its
+        # parse); entry links and ids are resolved against ``source_url`` in ``_post``.
         # feedparser's sanitiser deletes embeds (<lite-youtube>, <iframe>) and <summary>; the
         # converter cleans bodies itself (scripts, styles, unsafe link schemes, control chars).
         sanitize_html=False,
-        resolve_relative_uris=True,
+        # A body's relative links belong to its post, not to the feed: the converter and
+        # postlinks resolve them against the post's permalink (``#fn1`` is a footnote there).
+        resolve_relative_uris=False,
     )
     if parsed.get("bozo") and not parsed.entries and not parsed.feed:
         reason = one_line(str(parsed.get("bozo_exception", "")), limit=120)
