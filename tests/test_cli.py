@@ -30,21 +30,25 @@ def test_fetch_tags_export_and_refetch(
     site.add_tag("training-data", fakes)
     code, out, err = run(capsys, "--base-url", site.url, "fetch", "training-data")
     assert (code, err) == (0, "")
-    assert out == "training-data: 30 new, 0 updated, 0 unchanged\n"  # the feed's first page
+    # a first fetch of a tag of at most 1,000 posts: the whole tag, in one request
+    assert out == "training-data: 45 new, 0 updated, 0 unchanged (the whole tag)\n"
+    first = site.requests_to("/tags/training-data.atom")
+    assert [r.target for r in first] == ["/tags/training-data.atom?size=1000"]
 
     code, out, _ = run(capsys, "tags")
     assert code == 0
-    assert out.startswith("training-data") and "30 posts" in out and "just now" in out
+    assert out.startswith("training-data") and "45 posts" in out and "just now" in out
 
     code, out, _ = run(capsys, "export", "training-data")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["id"] for r in rows] == [f.permalink for f in fakes[:30]]
+    assert [r["id"] for r in rows] == [f.permalink for f in fakes]
     assert set(rows[0]) == {"id", "url", "title", "kind", "published", "tags", "markdown"}
     assert rows[0]["published"].endswith("Z")
 
     code, out, _ = run(capsys, "--base-url", site.url, "fetch", "training-data")
-    assert out == "training-data: 0 new, 0 updated, 30 unchanged\n"
+    assert out == "training-data: 0 new, 0 updated, 30 unchanged\n"  # then the first page
     second = site.requests_to("/tags/training-data.atom")[-1]
+    assert second.target == "/tags/training-data.atom"
     assert second.header("if-modified-since")
     assert (second.header("user-agent") or "").startswith("tui-reader/")
 
@@ -53,7 +57,7 @@ def test_refetch_with_304(site: SiteServer, capsys: pytest.CaptureFixture[str]) 
     site.add_tag("llms", sitefeeds.sample_posts("llms", n=5))
     site.answer_304 = True
     assert run(capsys, "--base-url", site.url, "fetch", "llms")[1].endswith(
-        "5 new, 0 updated, 0 unchanged\n"
+        "5 new, 0 updated, 0 unchanged (the whole tag)\n"
     )
     code, out, _ = run(capsys, "--base-url", site.url, "fetch", "llms")
     assert (code, out) == (0, "llms: not modified since the last fetch\n")
@@ -100,7 +104,7 @@ def test_fetch_reports_each_tag_and_fails_if_any_failed(
         capsys, "--base-url", site.url, "fetch", "llms", "nope", "old-name", "bad/tag"
     )
     assert code == 1
-    assert out == "llms: 3 new, 0 updated, 0 unchanged\n"
+    assert out == "llms: 3 new, 0 updated, 0 unchanged (the whole tag)\n"
     lines = err.splitlines()
     assert "'bad/tag' is not a valid tag" in lines[0]  # refused before anything is fetched
     assert lines[1].startswith("tui-reader: nope: There is no tag 'nope'")

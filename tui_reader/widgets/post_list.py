@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from ..core.feed.dates import site_day
 from ..core.feed.sanitize import one_line
+from ..core.feed.wordcount import LONG_POST, short_length
 from ..core.models import PostSummary, YearCount
 
 DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
@@ -33,6 +34,7 @@ KIND_WIDTH = 7  # "chapter"
 MARK_WIDTH = 2  # "• " unread, "✦ " new since the last visit (and unread)
 UNREAD_MARK = "•"
 NEW_MARK = "✦"
+LENGTH_ROOM = 24  # a long post's length shows when its title keeps at least this many cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,12 @@ def grouped_rows(
             rows.append(YearRow(year, counts[year]))
         rows.append(post)
     return tuple(rows)
+
+
+def long_length(post: PostSummary) -> str:
+    """``  1.5k words`` for a long post (at least ``LONG_POST`` words), else empty."""
+    words = post.words
+    return f"  {short_length(words)}" if words is not None and words >= LONG_POST else ""
 
 
 def fit(text: str, width: int) -> str:
@@ -467,4 +475,10 @@ class PostList(ScrollView, can_focus=True):
         yield Segment("  ", base)
         title = one_line(post.title) or "(untitled)"
         title_style = self._style("unread" if unread else "title")
+        length = long_length(post)
+        if length and width - used - len(length) >= LENGTH_ROOM:  # right-aligned, muted
+            room = width - used - len(length)
+            yield Segment(set_cell_size(fit(title, room), room), base + title_style)
+            yield Segment(length, base + self._style("date"))
+            return
         yield Segment(fit(title, width - used), base + title_style)
