@@ -31,7 +31,7 @@ def test_fetch_tags_export_and_refetch(
     code, out, err = run(capsys, "--base-url", site.url, "fetch", "training-data")
     assert (code, err) == (0, "")
     # a first fetch of a tag of at most 1,000 posts: the whole tag, in one request
-    assert out == "training-data: 45 new, 0 updated, 0 unchanged (the whole tag)\n"
+    assert out == "training-data: 45 new, 0 updated, 0 unchanged\n"
     first = site.requests_to("/tags/training-data.atom")
     assert [r.target for r in first] == ["/tags/training-data.atom?size=1000"]
 
@@ -57,7 +57,7 @@ def test_refetch_with_304(site: SiteServer, capsys: pytest.CaptureFixture[str]) 
     site.add_tag("llms", sitefeeds.sample_posts("llms", n=5))
     site.answer_304 = True
     assert run(capsys, "--base-url", site.url, "fetch", "llms")[1].endswith(
-        "5 new, 0 updated, 0 unchanged (the whole tag)\n"
+        "5 new, 0 updated, 0 unchanged\n"
     )
     code, out, _ = run(capsys, "--base-url", site.url, "fetch", "llms")
     assert (code, out) == (0, "llms: not modified since the last fetch\n")
@@ -104,7 +104,7 @@ def test_fetch_reports_each_tag_and_fails_if_any_failed(
         capsys, "--base-url", site.url, "fetch", "llms", "nope", "old-name", "bad/tag"
     )
     assert code == 1
-    assert out == "llms: 3 new, 0 updated, 0 unchanged (the whole tag)\n"
+    assert out == "llms: 3 new, 0 updated, 0 unchanged\n"
     lines = err.splitlines()
     assert "'bad/tag' is not a valid tag" in lines[0]  # refused before anything is fetched
     assert lines[1].startswith("tui-reader: nope: There is no tag 'nope'")

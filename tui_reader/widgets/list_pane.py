@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from ..core.feed.sanitize import one_line
 from ..core.models import Kind, PostSummary, TagFacts, YearCount
 from ..core.tags import split_tag
 from .post_list import PostList
@@ -77,7 +78,8 @@ def about_tooltip(facts: TagFacts) -> str:
     noun = "post" if facts.count == 1 else "posts"
     kinds = facts.describe_kinds()
     line = f"On the site: {facts.count:,} {noun}" + (f" ({kinds})" if kinds else "")
-    return f"{facts.description}\n\n{line}" if facts.description else line
+    description = one_line(facts.description)
+    return f"{description}\n\n{line}" if description else line
 
 
 def empty_message(status: Status) -> Content:
@@ -230,7 +232,7 @@ class ListPane(Vertical):
     def _describe(self, facts: TagFacts | None) -> None:
         """The tag's description at the top of the list (none: hidden)."""
         about = self.query_one("#tag-about", Static)
-        description = facts.description if facts is not None else ""
+        description = one_line(facts.description) if facts is not None else ""
         about.display = bool(description)
         about.update(Content(description))
         about.tooltip = about_tooltip(facts) if facts is not None else None

@@ -34,7 +34,7 @@ KIND_WIDTH = 7  # "chapter"
 MARK_WIDTH = 2  # "• " unread, "✦ " new since the last visit (and unread)
 UNREAD_MARK = "•"
 NEW_MARK = "✦"
-LENGTH_ROOM = 24  # a long post's length shows when its title keeps at least this many cells
+LENGTH_ROOM = 12  # a long post's length shows when its title keeps at least this many cells
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,9 +62,11 @@ class RefreshResult:
         )
         if self.skipped:
             line += f" ({self.skipped} malformed entries skipped)"
-        if self.whole:
-            line += " (the whole tag)"
-        elif self.facts is not None and self.facts.count > counts.new + counts.unchanged:
+        if (
+            not self.whole
+            and self.facts is not None
+            and self.facts.count > counts.new + counts.unchanged
+        ):
             rest = self.facts.count - counts.new - counts.unchanged
             line += f" ({rest:,} older on the site: fetch --all)"
         return line
