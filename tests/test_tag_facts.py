@@ -161,7 +161,7 @@ def test_a_big_tag_gets_the_first_page_and_says_how_many_are_left(site: SiteServ
         Fault(status=500),
         Fault(body=b"<html>not json</html>", content_type="text/html"),
         Fault(body=b'{"tags": 5}', content_type="application/json"),
-        Fault(delay=3.0),  # slower than the first lookup's deadline
+        Fault(delay=8.0),  # much slower than the first lookup's 2 s deadline
     ],
     ids=["error", "html", "malformed", "slow"],
 )
@@ -171,7 +171,7 @@ def test_a_failing_lookup_falls_back_to_the_first_page(site: SiteServer, fault: 
     store = Store(":memory:")
     started = datetime.now(UTC)
     result = refresh_tag(store, TAG, base_url=site.url)
-    assert (datetime.now(UTC) - started).total_seconds() < 2.9
+    assert (datetime.now(UTC) - started).total_seconds() < 6.0  # given up on
     assert not result.whole and result.counts.new == 30
     assert [r.target for r in site.requests_to(FEED)] == [FEED]
     assert store.tag_facts(TAG) is None
