@@ -217,6 +217,8 @@ class SwitcherApp(App[None]):
 
     def suggest(self, query: str) -> list[TagSuggestion]:
         self.asked.append(query)
+        if query not in self.answers:  # text passed through on a slow machine ("p", "pyt")
+            return []
         gate, found = self.answers[query]
         gate.wait(5)
         return found
@@ -252,7 +254,7 @@ async def test_a_late_answer_for_older_text_never_moves_enter() -> None:
     )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p", "y")
-        await until(pilot, lambda: app.asked == ["py"])  # and its answer is held back
+        await until(pilot, lambda: "py" in app.asked)  # and its answer is held back
         await pilot.press("t", "h")
         py_gate.set()  # the answer for "py" arrives after "pyth" was typed
         await pilot.pause(0.1)
