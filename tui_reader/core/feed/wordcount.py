@@ -12,7 +12,7 @@ LONG_POST = 500
 
 _LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")  # ](url "title") of links, images
 _TAG = re.compile(r"<[^>\n]{1,200}>")  # raw HTML the conversion kept, autolinks
-_MARKUP = str.maketrans(dict.fromkeys("#*_>`[](){}|!~=+\\<\"/", " "))
+_MARKUP = str.maketrans(dict.fromkeys('#*_>`[](){}|!~=+\\<"/', " "))
 _PUNCTUATION = "-.,:;?'\u2019\u2013\u2014\u2026"
 
 
