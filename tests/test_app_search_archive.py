@@ -14,6 +14,7 @@ from tests.sitefeeds import sample_posts
 from tui_reader.app import ReaderApp
 from tui_reader.core.cache.store import Store
 from tui_reader.core.models import Post
+from tui_reader.core.net.refresh import refresh_tag
 from tui_reader.screens.main import MainScreen
 from tui_reader.screens.search import HitOption, SearchScreen
 from tui_reader.widgets.reading_pane import ReadingPane
@@ -131,7 +132,9 @@ async def test_escape_returns_and_bad_queries_are_explained() -> None:
 
 async def test_archive_downloads_the_whole_tag_with_progress(site: SiteServer) -> None:
     site.add_tag(TAG, sample_posts(TAG, 45))
-    app = make_app(Store(":memory:"), offline=False, base_url=site.url)
+    store = Store(":memory:")  # the first page cached (a first fetch would bring the whole tag)
+    refresh_tag(store, TAG, base_url=site.url, lookup_first=False)
+    app = make_app(store, offline=False, base_url=site.url)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         main = main_of(app)
@@ -152,7 +155,9 @@ async def test_archive_downloads_the_whole_tag_with_progress(site: SiteServer) -
 
 async def test_a_failed_archive_stays_visible_and_keeps_the_cache(site: SiteServer) -> None:
     site.add_tag(TAG, sample_posts(TAG, 45))
-    app = make_app(Store(":memory:"), offline=False, base_url=site.url)
+    store = Store(":memory:")  # the first page cached (a first fetch would bring the whole tag)
+    refresh_tag(store, TAG, base_url=site.url, lookup_first=False)
+    app = make_app(store, offline=False, base_url=site.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_of(app)

@@ -138,9 +138,12 @@ async def test_a_new_tag_is_fetched_with_progress_then_shown(site: SiteServer) -
         await settle(pilot)
         gate = threading.Event()
         site.set_fault("/tags/copyright.atom", Fault(gate=gate))
-        await pilot.press("t", *"copyright", "enter")
-        await pilot.pause(0.2)
+        await pilot.press("t", *"copyright", "enter")  # enter first hears from the site
         screen = main_of(app)
+        for _ in range(50):  # (the switcher asks the site, then the cache is read: threads)
+            await pilot.pause(0.1)
+            if "opening" in str(screen.query_one(StatusBar).render()):
+                break
         assert "opening “copyright”" in str(screen.query_one(StatusBar).render())
         assert screen.tag == TAG  # the user keeps reading meanwhile
         gate.set()

@@ -30,21 +30,25 @@ def test_fetch_tags_export_and_refetch(
     site.add_tag("training-data", fakes)
     code, out, err = run(capsys, "--base-url", site.url, "fetch", "training-data")
     assert (code, err) == (0, "")
-    assert out == "training-data: 30 new, 0 updated, 0 unchanged\n"  # the feed's first page
+    # a first fetch of a tag of at most 1,000 posts: the whole tag, in one request
+    assert out == "training-data: 45 new, 0 updated, 0 unchanged\n"
+    first = site.requests_to("/tags/training-data.atom")
+    assert [r.target for r in first] == ["/tags/training-data.atom?size=1000"]
 
     code, out, _ = run(capsys, "tags")
     assert code == 0
-    assert out.startswith("training-data") and "30 posts" in out and "just now" in out
+    assert out.startswith("training-data") and "45 posts" in out and "just now" in out
 
     code, out, _ = run(capsys, "export", "training-data")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["id"] for r in rows] == [f.permalink for f in fakes[:30]]
+    assert [r["id"] for r in rows] == [f.permalink for f in fakes]
     assert set(rows[0]) == {"id", "url", "title", "kind", "published", "tags", "markdown"}
     assert rows[0]["published"].endswith("Z")
 
     code, out, _ = run(capsys, "--base-url", site.url, "fetch", "training-data")
-    assert out == "training-data: 0 new, 0 updated, 30 unchanged\n"
+    assert out == "training-data: 0 new, 0 updated, 30 unchanged\n"  # then the first page
     second = site.requests_to("/tags/training-data.atom")[-1]
+    assert second.target == "/tags/training-data.atom"
     assert second.header("if-modified-since")
     assert (second.header("user-agent") or "").startswith("tui-reader/")
 

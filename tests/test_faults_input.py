@@ -100,4 +100,7 @@ def test_a_valid_tag_among_hostile_ones_is_still_fetched(
     out, err = capsys.readouterr()
     assert out == "llms: 3 new, 0 updated, 0 unchanged\n"
     assert err.count("not a valid tag") == 2
-    assert [request.path for request in llms_site.requests] == ["/tags/llms.atom"]
+    assert [request.target for request in llms_site.requests] == [
+        "/tags-autocomplete/?q=llms",  # a first fetch: the lookup, then the whole tag
+        "/tags/llms.atom?size=1000",
+    ]

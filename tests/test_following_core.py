@@ -259,9 +259,13 @@ def test_a_version_5_cache_migrates_to_6(tmp_path: Path) -> None:
         store.merge("llms", [make_post(n, tags=("llms", "ai")) for n in range(3)], fetched_at=T0)
         store.set_read(make_post(0).id)
         store._conn.execute("DROP TABLE fetch_errors")
+        for name in ("insert", "update", "delete"):  # and without version 7's tables
+            store._conn.execute(f"DROP TRIGGER post_words_{name}")
+        store._conn.execute("DROP TABLE post_words")
+        store._conn.execute("DROP TABLE tag_facts")
         store._conn.execute("PRAGMA user_version=5")
     with Store(path) as store:
-        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 6
+        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 7
         assert [p.id for p in store.list_posts("llms")] == [make_post(n).id for n in (2, 1, 0)]
         assert store.unread_count("llms") == 2
         store.record_fetch_error("llms", "Gone.", when=T0)

@@ -40,7 +40,7 @@ def test_an_entry_shows_title_date_kind_tags_permalink_and_a_rule() -> None:
     lines = header(make_post(tags=("ai", "llms")), width=60)
     assert texts(lines) == [
         "A post",
-        f"{site_date(WHEN)}  ·  entry",
+        f"{site_date(WHEN)}  ·  entry  ·  1 word · 1 min",
         "Tags: ai, llms",
         URL,
         "─" * 60,
@@ -53,11 +53,11 @@ def test_an_entry_shows_title_date_kind_tags_permalink_and_a_rule() -> None:
 def test_the_header_of_a_link_post_leads_with_the_linked_page() -> None:
     html = '<p><strong><a href="https://example.com/page">The page</a></strong> is good.</p>'
     post = make_post(title="Notes on the page", kind=Kind.LINK, html=html)
-    assert texts(header(post))[:4] == [
+    assert texts(header(post, width=100))[:4] == [
         "The page",
         "https://example.com/page",
         "Notes on the page",
-        f"{site_date(WHEN)}  ·  link post  ·  o opens it, O the post",
+        f"{site_date(WHEN)}  ·  link post  ·  o opens it, O the post  ·  1 word · 1 min",
     ]
 
 
@@ -71,7 +71,7 @@ def test_a_link_post_titled_as_its_page_shows_the_title_once() -> None:
 def test_a_beat_shows_its_label_with_its_kind() -> None:
     post = make_post(kind=Kind.BEAT, html="<p><strong>TIL:</strong> lanterns</p>")
     assert header_kind(post) == "beat: TIL"
-    assert f"{site_date(WHEN)}  ·  beat: TIL" in texts(header(post))
+    assert f"{site_date(WHEN)}  ·  beat: TIL  ·  1 word · 1 min" in texts(header(post))
     assert header_kind(make_post(kind=Kind.BEAT, html="<p>No label.</p>")) == "beat"
     assert header_kind(make_post(kind=Kind.CHAPTER)) == "guide chapter"
 

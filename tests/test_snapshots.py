@@ -160,3 +160,28 @@ def test_post_with_pictures_in_blocks(snap_compare: SnapCompare, tmp_path: Path)
     config.write_text('images = "blocks"\n', encoding="utf-8")
     app = make_app(store, config_path=config)
     assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("enter"))
+
+
+def test_list_with_the_tag_size_and_description(snap_compare: SnapCompare) -> None:
+    from dataclasses import replace
+
+    from tui_reader.core.models import TagFacts
+
+    store = snapshot_store()
+    newest = year_posts({2025: 1}, start=50)[0]
+    body = "lanterns " * 1465
+    store.merge("training-data", [replace(newest, title="A long essay", markdown=body)])
+    store.save_tag_facts(
+        TagFacts(
+            "training-data",
+            20,
+            entries=4,
+            links=10,
+            quotations=3,
+            notes=3,
+            description="Data used to train LLMs and other machine learning models, and the"
+            " arguments over who may use what: [bold]never markup[/bold].",
+            checked_at=FETCHED,
+        )
+    )
+    assert snap_compare(make_app(store), terminal_size=SIZE, run_before=keys_then_settle())

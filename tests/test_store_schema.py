@@ -71,7 +71,7 @@ def test_a_version_1_cache_migrates_and_is_indexed(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     ids = write_v1_cache(path)
     with Store(path) as store:
-        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 6
+        assert store._select("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 7
         assert [p.id for p in store.list_posts("llms")] == ids[::-1]
         assert store.list_posts("llms", limit=2) == store.list_posts("llms")[:2]
         assert {y: (c.posts, c.unread) for y, c in store.year_counts("llms").items()} == {

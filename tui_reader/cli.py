@@ -85,7 +85,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if args.all:
         return _fetch_all(args)
     from .core.net.fetch import new_client
-    from .core.net.refresh import refresh_tag
+    from .core.net.refresh import refresh_facts, refresh_tag
 
     base_url = _base_url(args)
     failures = 0
@@ -107,6 +107,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                 print(f"tui-reader: {tag}: {error.message}", file=sys.stderr)
                 continue
             print(result.describe())
+            if result.facts is None:  # the tag's size and description, kept for the reader
+                with suppress(ReaderError):
+                    refresh_facts(store, tag, base_url=base_url, client=client)
         _convert_pending(store)
     return 1 if failures else 0
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from .core.errors import ReaderError, TagRenamed
-from .core.models import Post, PostSummary, TagInfo
+from .core.models import Post, PostSummary, TagFacts, TagInfo
 
 if TYPE_CHECKING:
     from .core.net.archive import ArchiveProgress
@@ -49,6 +49,15 @@ class TagRefreshed(Message):
         super().__init__()
         self.tag = tag
         self.posts = posts
+
+
+class TagFactsChanged(Message):
+    """What the site says of ``tag`` (its size by kind, its description) is known or new."""
+
+    def __init__(self, tag: str, facts: TagFacts) -> None:
+        super().__init__()
+        self.tag = tag
+        self.facts = facts
 
 
 class TagRenamedOnSite(Message):

@@ -11,7 +11,7 @@ in the status line.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +21,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..background import in_daemon_thread, in_thread
 from ..core.errors import FetchError, ReaderError, TagNotFound, TagRenamed
-from ..core.models import MergeCounts, PostSummary, TagInfo, YearCount
-from ..messages import StatusChanged, TagEntered, TagRefreshed, TagRenamedOnSite
+from ..core.models import PostSummary, TagFacts, TagInfo, YearCount
+from ..messages import StatusChanged, TagEntered, TagFactsChanged, TagRefreshed, TagRenamedOnSite
 from ..widgets.status_bar import Status
 from .unit import Unit
 
 if TYPE_CHECKING:
+    from ..core.net.refresh import RefreshResult
     from ..session import ReaderSession
 
 
@@ -34,10 +35,11 @@ class FirstScreen:
     """What the screen paints before anything else: read on the UI thread, from the cache.
 
     ``years``: every year's counts when ``posts`` are only the newest; ``since``: the previous
-    visit to the tag. (A plain class: a dataclass costs half a millisecond of start-up.)
+    visit to the tag; ``facts``: what the site said of it last. (A plain class: a dataclass
+    costs half a millisecond of start-up.)
     """
 
-    __slots__ = ("posts", "read", "since", "years")
+    __slots__ = ("facts", "posts", "read", "since", "years")
 
     def __init__(
         self,
@@ -45,11 +47,13 @@ class FirstScreen:
         years: dict[int, YearCount] | None = None,
         read: set[str] | None = None,
         since: datetime | None = None,
+        facts: TagFacts | None = None,
     ) -> None:
         self.posts = posts if posts is not None else []
         self.years = years
         self.read = read if read is not None else set()
         self.since = since
+        self.facts = facts
 
 
 class _Refreshed(Message, bubble=False):
@@ -59,6 +63,13 @@ class _Refreshed(Message, bubble=False):
         self.posts = posts
         self.info = info
         self.new = new
+
+
+class _FactsLookedUp(Message, bubble=False):
+    def __init__(self, tag: str, facts: TagFacts) -> None:
+        super().__init__()
+        self.tag = tag
+        self.facts = facts
 
 
 class _RefreshFailed(Message, bubble=False):
@@ -86,6 +97,10 @@ class _Reloaded(Message, bubble=False):
 
 class TagLoader(Unit):
     """Owns the shown tag, its freshness and the status line's state (a non-visual widget)."""
+
+    FACTS_INTERVAL = timedelta(minutes=10)
+    """The site's tag lookup is asked again after a refresh only when its last answer is
+    older than this (the site's CDN keeps answers that long)."""
 
     def __init__(self, session: ReaderSession) -> None:
         super().__init__()
@@ -130,6 +145,7 @@ class TagLoader(Unit):
                     years = store.year_counts(tag)
             info = store.tag_info(tag)
             first = FirstScreen(posts, years, store.read_ids(), store.last_visit(tag))
+            first.facts = info.site if info else None
         except ReaderError as error:
             first, info = FirstScreen(), None
             self._update_status(error=error.message)
@@ -186,17 +202,55 @@ class TagLoader(Unit):
     async def _refresh(self, tag: str) -> None:
         """Refresh ``tag`` off the UI thread and post the outcome back as a message."""
         try:
-            posts, info, counts = await in_daemon_thread(
+            posts, info, result = await in_daemon_thread(
                 partial(self._fetch_and_reread, tag), name="refresh"
             )
         except ReaderError as error:
             self.post_message(_RefreshFailed(tag, error))
             return
+        counts = result.counts
         self.post_message(_Refreshed(tag, posts, info, counts.new))
         if counts.new or counts.updated:
             self.convert_in_background()
+        if result.facts is None and self._facts_due(info):  # (a first fetch just asked)
+            await self._look_up(tag)
 
-    def _fetch_and_reread(self, tag: str) -> tuple[list[PostSummary], TagInfo | None, MergeCounts]:
+    def _facts_due(self, info: TagInfo | None) -> bool:
+        """Whether to ask the site's lookup about the tag now (a single tag, not asked lately)."""
+        if info is None or "+" in info.tag:
+            return False
+        checked = info.site.checked_at if info.site else None
+        return checked is None or not timedelta(0) <= self._clock() - checked < self.FACTS_INTERVAL
+
+    async def _look_up(self, tag: str) -> None:
+        """Ask the site's lookup about ``tag`` after a refresh; a failure keeps what is cached."""
+        try:
+            facts = await in_daemon_thread(partial(self._lookup_facts, tag), name="lookup")
+        except ReaderError:
+            return
+        if facts is not None:
+            self.post_message(_FactsLookedUp(tag, facts))
+
+    def _lookup_facts(self, tag: str) -> TagFacts | None:
+        from ..core.net.refresh import refresh_facts
+
+        client = self._client_factory() if self._client_factory is not None else None
+        try:
+            return refresh_facts(
+                self._store, tag, base_url=self._base_url, client=client, now=self._clock()
+            )
+        finally:
+            if client is not None:
+                client.close()
+
+    @on(_FactsLookedUp)
+    def _facts_looked_up(self, event: _FactsLookedUp) -> None:
+        if event.tag == self.tag:
+            self.post_message(TagFactsChanged(event.tag, event.facts))
+
+    def _fetch_and_reread(
+        self, tag: str
+    ) -> tuple[list[PostSummary], TagInfo | None, RefreshResult]:
         """Fetch and merge ``tag``, then re-read its list (blocks on the network)."""
         from ..core.net.refresh import refresh_tag
 
@@ -206,7 +260,7 @@ class TagLoader(Unit):
         finally:
             if client is not None:
                 client.close()
-        return self._store.list_posts(tag), self._store.tag_info(tag), result.counts
+        return self._store.list_posts(tag), self._store.tag_info(tag), result
 
     def convert_in_background(self) -> None:
         """Make the Markdown of posts stored as HTML only (after a refresh or an archive)."""
@@ -234,6 +288,8 @@ class TagLoader(Unit):
         self._update_status(
             refreshing=False, offline=False, fresh=True, error=None, fetched_at=fetched_at
         )
+        if event.info is not None and event.info.site is not None:
+            self.post_message(TagFactsChanged(event.tag, event.info.site))
         self.post_message(TagRefreshed(event.tag, event.posts))
         if event.new:
             noun = "post" if event.new == 1 else "posts"

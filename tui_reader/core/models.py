@@ -46,6 +46,8 @@ class PostSummary:
     first_seen: datetime | None = field(default=None, compare=False)
     # Of the tags asked about, those it carries (``Store.unread_posts``); else empty.
     tags: tuple[str, ...] = field(default=(), compare=False)
+    # Words in its Markdown text (None: not converted yet, or not read); not part of equality.
+    words: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,38 @@ class TagInfo:
     fetched_at: datetime | None  # last successful fetch (200 or 304), UTC
     validators: Validators = field(default_factory=Validators)
     unread: int | None = None  # cached posts not marked read (None: not counted)
+    site: TagFacts | None = None  # what the site's tag lookup said last (None: not known)
+
+
+@dataclass(frozen=True, slots=True)
+class TagFacts:
+    """What the site says of a tag (its exact-match lookup): how many posts it has in all and
+    of each kind, and its description (plain text, cleaned, at most a few hundred characters).
+
+    ``checked_at``: when the site said so, UTC.
+    """
+
+    tag: str
+    count: int
+    entries: int = 0
+    links: int = 0
+    quotations: int = 0
+    notes: int = 0
+    beats: int = 0
+    description: str = ""
+    checked_at: datetime | None = None
+
+    def describe_kinds(self) -> str:
+        """``30 links · 10 quotations · 3 entries · 2 notes`` (most first; none: left out)."""
+        pairs = [
+            (self.entries, "entry", "entries"),
+            (self.links, "link", "links"),
+            (self.quotations, "quotation", "quotations"),
+            (self.notes, "note", "notes"),
+            (self.beats, "beat", "beats"),
+        ]
+        shown = sorted((pair for pair in pairs if pair[0] > 0), key=lambda pair: -pair[0])
+        return " · ".join(f"{n:,} {one if n == 1 else many}" for n, one, many in shown)
 
 
 @dataclass(frozen=True, slots=True)

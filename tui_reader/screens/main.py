@@ -37,6 +37,7 @@ from ..messages import (
     GoToTag,
     StatusChanged,
     TagEntered,
+    TagFactsChanged,
     TagRefreshed,
     TagRenamedOnSite,
     UnreadLoaded,
@@ -94,6 +95,7 @@ class MainScreen(ReadingScreen):
         self.query_one(StatusBar).status = self._loader.status
         self._tracker.start(first.read)
         self._list_pane.set_read_state(self._tracker.read_ids, first.since)
+        self._list_pane.set_facts(first.facts)
         self._show_posts(first.posts, cursor=cursor, years=first.years)
         if first.years is not None:  # only the newest posts so far: the rest, once painted
             self.call_after_refresh(self._loader.reload)
@@ -159,6 +161,7 @@ class MainScreen(ReadingScreen):
             self._navigator.visited(event.tag)
         self._state.last_tag = event.tag
         self._list_pane.set_read_state(self._tracker.read_ids, event.since)
+        self._list_pane.set_facts(event.info.site if event.info else None)
         self._show_posts(event.posts, cursor=event.cursor or self._state.cursors.get(event.tag))
         self._session.save_state()
 
@@ -166,6 +169,11 @@ class MainScreen(ReadingScreen):
     def _tag_refreshed(self, event: TagRefreshed) -> None:
         if event.tag == self.tag and not self._list_pane.showing_unread:
             self._show_posts(event.posts)
+
+    @on(TagFactsChanged)
+    def _tag_facts_changed(self, event: TagFactsChanged) -> None:
+        if event.tag == self.tag:
+            self._list_pane.set_facts(event.facts)
 
     @on(TagRenamedOnSite)
     def _tag_renamed(self, event: TagRenamedOnSite) -> None:

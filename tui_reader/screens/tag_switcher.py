@@ -1,7 +1,11 @@
 """The tag switcher (``t``): type to filter the cached tags, fuzzily, plus the site's suggestions.
 
 The prompt refuses anything that is not a tag before any request is made. Suggestions come
-from the site's autocomplete endpoint in a thread worker, a moment after typing stops.
+from the site's autocomplete endpoint in a thread worker, a moment after typing stops; only
+those for the text in the prompt are ever listed (a late answer for older text is kept, not
+shown). The highlight starts on the best candidate (:func:`best_choice`), and ``enter`` goes
+to the highlighted row; pressed while the only candidate is the typed text and the site has
+not answered yet, it waits for the answer (or its failure) and then goes to the best.
 """
 
 from __future__ import annotations
@@ -45,10 +49,10 @@ class _Suggested(Message):
 
 
 class TagOption(Option):
-    """A tag to switch to; the option id is the tag."""
+    """A tag to switch to; the option id is the tag (``typed:``: the text typed, as a tag)."""
 
-    def __init__(self, tag: str, prompt: Content) -> None:
-        super().__init__(prompt, id=f"tag:{tag}")
+    def __init__(self, tag: str, prompt: Content, *, typed: bool = False) -> None:
+        super().__init__(prompt, id=f"{'typed' if typed else 'tag'}:{tag}")
         self.tag = tag
 
 
@@ -76,6 +80,29 @@ def ranked_known(query: str, known: Sequence[TagInfo]) -> Iterator[tuple[TagInfo
     scored.sort(key=lambda pair: (-pair[0], -pair[1].count, pair[1].tag))
     for _, info in scored[:MAX_SHOWN]:
         yield info, matcher.highlight(info.tag)
+
+
+def best_choice(query: str, options: Sequence[Option], exact: set[str]) -> int | None:
+    """The row to highlight: a tag that is exactly ``query`` (cached, or ``exact`` on the
+    site), else the best fuzzy match among the cached and suggested tags, else the typed
+    text (its row carries ``typed`` in its id). None when nothing can be chosen.
+    """
+    rows = [(index, o) for index, o in enumerate(options) if isinstance(o, TagOption)]
+    if not rows:
+        return None
+    if not query:
+        return rows[0][0]
+    typed = [index for index, o in rows if o.id == f"typed:{o.tag}"]
+    others = [(index, o) for index, o in rows if o.id != f"typed:{o.tag}"]
+    for index, option in rows:
+        if option.tag == query and (option.id != f"typed:{query}" or query in exact):
+            return index
+    if others:
+        matcher = Matcher(query)
+        scored = [(matcher.match(o.tag), -index, index) for index, o in others]
+        best = max(scored)
+        return best[2] if best[0] > 0 else others[0][0]
+    return typed[0] if typed else None
 
 
 class TagSwitcher(ModalScreen[str | None]):
@@ -143,6 +170,9 @@ class TagSwitcher(ModalScreen[str | None]):
         self._note = note
         self._suggestions: dict[str, list[TagSuggestion]] = {}
         self._suggest_timer: Timer | None = None
+        self._chosen: str | None = None  # a tag the user moved the highlight to
+        self._enter_waits: str | None = None  # enter pressed: waiting for this text's answer
+        self._asking: str | None = None  # the text the site was last asked about
 
     def compose(self) -> ComposeResult:
         with Vertical(id="switcher"):
@@ -189,17 +219,23 @@ class TagSwitcher(ModalScreen[str | None]):
                     Content.assemble(label, ("  " + describe_known(info, self._now), "dim")),
                 )
             )
+        site = self._suggestions.get(query.lower(), [])
         if typed is not None and typed not in seen:
             seen.add(typed)
+            on_site = next((s for s in site if s.tag == typed), None)
+            note = (
+                f"  {_plural(on_site.count, 'post')} on the site"
+                if on_site is not None and on_site.count is not None
+                else "  not cached yet"
+            )
             options.append(
                 TagOption(
                     typed,
-                    Content.assemble(
-                        ("Open ", "dim"), (f"“{typed}”", "bold"), ("  not cached yet", "dim")
-                    ),
+                    Content.assemble(("Open ", "dim"), (f"“{typed}”", "bold"), (note, "dim")),
+                    typed=True,
                 )
             )
-        suggested = [s for s in self._suggestions.get(query.lower(), []) if s.tag not in seen]
+        suggested = [s for s in site if s.tag not in seen]
         if suggested:
             options.append(Option(Content.styled("From the site", "bold"), disabled=True))
             for suggestion in suggested:
@@ -212,8 +248,12 @@ class TagSwitcher(ModalScreen[str | None]):
                 )
         option_list = self.options
         option_list.set_options(options)
-        if any(not option.disabled for option in options):
-            option_list.highlighted = 0
+        kept = [
+            i for i, o in enumerate(options) if isinstance(o, TagOption) and o.tag == self._chosen
+        ]
+        best = kept[0] if kept else best_choice(query.lower(), options, {s.tag for s in site})
+        if best is not None:
+            option_list.highlighted = best
         self._update_hint(query, typed, options)
 
     def _update_hint(self, query: str, typed: str | None, options: list[Option]) -> None:
@@ -229,6 +269,7 @@ class TagSwitcher(ModalScreen[str | None]):
 
     @on(Input.Changed, "#switcher-input")
     def _typed(self, event: Input.Changed) -> None:
+        self._chosen = self._enter_waits = None
         self._update(event.value)
         if self._suggest_timer is not None:
             self._suggest_timer.stop()
@@ -238,7 +279,13 @@ class TagSwitcher(ModalScreen[str | None]):
                 validate_tag(query)
             except InvalidTag:
                 return
-            self._suggest_timer = self.set_timer(self.SUGGEST_DELAY, lambda: self._ask_site(query))
+            self._suggest_timer = self.set_timer(self.SUGGEST_DELAY, lambda: self._ask(query))
+
+    def _ask(self, query: str) -> None:
+        """Ask the site about ``query`` (unless that is already under way)."""
+        if self._asking != query:
+            self._asking = query
+            self._ask_site(query)
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def _ask_site(self, query: str) -> None:
@@ -256,16 +303,22 @@ class TagSwitcher(ModalScreen[str | None]):
     def _suggested(self, event: _Suggested) -> None:
         self._suggestions[event.query] = event.suggestions
         text = self.query_one(Input).value
-        if text.strip().lower() == event.query:
-            self._update(text)
-            if event.error:
-                self.query_one("#switcher-hint", Static).update(
-                    Content.styled(f"No suggestions from the site: {event.error}", "dim")
-                )
+        if text.strip().lower() != event.query:
+            return  # an answer for older text: kept for when it is typed again, not shown
+        self._update(text)
+        if event.error:
+            self.query_one("#switcher-hint", Static).update(
+                Content.styled(f"No suggestions from the site: {event.error}", "dim")
+            )
+        if self._enter_waits == event.query:
+            self._enter_waits = None
+            self._choose()
 
     def action_move(self, step: int) -> None:
-        """Move the highlight in the candidates."""
+        """Move the highlight in the candidates (kept there when suggestions arrive)."""
         move_highlight(self.options, step)
+        option = self.options.highlighted_option
+        self._chosen = option.tag if isinstance(option, TagOption) else None
 
     @on(Input.Submitted, "#switcher-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -277,8 +330,28 @@ class TagSwitcher(ModalScreen[str | None]):
             self.dismiss(event.option.tag)
 
     def _choose(self) -> None:
-        """Enter: the highlighted tag, else the typed one if it is valid; else refuse."""
+        """Enter: the highlighted tag, else the typed one if it is valid; else refuse.
+
+        While the highlight is on the typed text only for want of the site's answer, wait
+        for the answer first (asked at once), then choose again.
+        """
         option = self.options.highlighted_option
+        query = self.query_one(Input).value.strip().lower()
+        if (
+            isinstance(option, TagOption)
+            and option.id == f"typed:{option.tag}"
+            and self._suggest is not None
+            and self._chosen is None
+            and query not in self._suggestions
+        ):
+            self._enter_waits = query
+            if self._suggest_timer is not None:
+                self._suggest_timer.stop()
+            self._ask(query)
+            self.query_one("#switcher-hint", Static).update(
+                Content.styled("Asking the site which tag you meant…", "dim")
+            )
+            return
         if isinstance(option, TagOption):
             self.dismiss(option.tag)
             return

@@ -1,4 +1,5 @@
-"""The left pane: the tag's posts under a title that says how many, filtered by kind with ``f``."""
+"""The left pane: the tag's posts under a title that says how many (of how many the site has),
+the tag's description from the site, filtered by kind with ``f``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.widgets import Static
 
-from ..core.models import Kind, PostSummary, YearCount
+from ..core.feed.sanitize import one_line
+from ..core.models import Kind, PostSummary, TagFacts, YearCount
 from ..core.tags import split_tag
 from .post_list import PostList
 from .status_bar import Status
@@ -39,6 +42,44 @@ def posts_title(count: int, tag: str, kind: Kind | None = None) -> Content:
     names = [f"“{part}”" for part in split_tag(tag)]
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return Content(f"{count:,} {noun} tagged {joined}")
+
+
+def _site_count(facts: TagFacts, kind: Kind | None) -> int | None:
+    """How many posts (of ``kind``) the site says the tag has; None where it does not say."""
+    by_kind = {
+        None: facts.count,
+        Kind.ENTRY: facts.entries,
+        Kind.LINK: facts.links,
+        Kind.QUOTATION: facts.quotations,
+        Kind.NOTE: facts.notes,
+    }
+    return by_kind.get(kind)
+
+
+def sized_title(count: int, tag: str, kind: Kind | None, facts: TagFacts | None) -> Content:
+    """The title with the site's figure: ``30 of 45 posts tagged “training-data” · A fetches
+    the other 15`` while the cache has fewer than the site; else :func:`posts_title`.
+
+    A site figure that is missing, for another tag, or smaller than what is cached (the
+    lookup contradicts the feed) is ignored: the cached count is never shown as less than
+    the truth, nor the site's as more.
+    """
+    site = _site_count(facts, kind) if facts is not None and facts.tag == tag else None
+    if site is None or site <= count:
+        return posts_title(count, tag, kind)
+    singular, plural = _KIND_NOUNS[kind]
+    noun = singular if site == 1 else plural
+    rest = site - count
+    return Content(f"{count:,} of {site:,} {noun} tagged “{tag}” · A fetches the other {rest:,}")
+
+
+def about_tooltip(facts: TagFacts) -> str:
+    """The description's tooltip: the whole description and the site's counts by kind."""
+    noun = "post" if facts.count == 1 else "posts"
+    kinds = facts.describe_kinds()
+    line = f"On the site: {facts.count:,} {noun}" + (f" ({kinds})" if kinds else "")
+    description = one_line(facts.description)
+    return f"{description}\n\n{line}" if description else line
 
 
 def empty_message(status: Status) -> Content:
@@ -83,8 +124,10 @@ class ListPane(Vertical):
         self._unread_in: int | None = None  # the unread list: how many followed tags
         self._count = 0  # posts listed (of every year, while only the newest are read)
         self._unread_newest = False
+        self._facts: TagFacts | None = None  # what the site says of a tag (maybe another)
 
     def compose(self) -> ComposeResult:
+        yield Static(id="tag-about", markup=False)
         yield PostList(id="posts")
 
     @property
@@ -138,6 +181,12 @@ class ListPane(Vertical):
         self._years = None
         self.refilter(cursor)
 
+    def set_facts(self, facts: TagFacts | None) -> None:
+        """What the site says of a tag: its size (the title) and description (under it); used
+        while that tag is listed."""
+        self._facts = facts
+        self._retitle()
+
     def set_followed(self, followed: bool) -> None:
         """Whether the tag shown is followed (the title says so)."""
         if followed != self._followed:
@@ -170,13 +219,23 @@ class ListPane(Vertical):
 
     def _retitle(self) -> None:
         count = self._count
+        facts = self._facts if self._facts and self._facts.tag == self._tag else None
+        self._describe(None if self._unread_in is not None else facts)
         if self._unread_in is not None:
             tags = "tag" if self._unread_in == 1 else "tags"
             shown = f"the newest {count:,}…" if self._unread_newest else f"{count:,}"
             self.border_title = Content(f"Unread in {self._unread_in} followed {tags} · {shown}")
             return
-        title = posts_title(count, self._tag, self._kind)
+        title = sized_title(count, self._tag, self._kind, facts)
         self.border_title = title + " · followed" if self._followed else title
+
+    def _describe(self, facts: TagFacts | None) -> None:
+        """The tag's description at the top of the list (none: hidden)."""
+        about = self.query_one("#tag-about", Static)
+        description = one_line(facts.description) if facts is not None else ""
+        about.display = bool(description)
+        about.update(Content(description))
+        about.tooltip = about_tooltip(facts) if facts is not None else None
 
     def empty_message(self, status: Status) -> Content:
         """What to say when nothing is listed."""

@@ -11,6 +11,7 @@ Nothing here touches a running app: the pane passes in how each part is styled.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -20,6 +21,7 @@ from textual.binding import Binding, BindingType
 from ..core.errors import InvalidTag
 from ..core.feed.dates import site_date
 from ..core.feed.sanitize import one_line
+from ..core.feed.wordcount import describe_length, word_count
 from ..core.models import Kind, Post
 from ..core.tags import validate_tag
 
@@ -85,6 +87,18 @@ def header_kind(post: Post) -> str:
     name = _KIND_NAMES.get(post.kind, str(post.kind))
     label = beat_label(post)
     return f"{name}: {label}" if label else name
+
+
+@lru_cache(maxsize=8)
+def _words(markdown: str) -> int:
+    """``word_count``, kept for the few posts last shown (the header is drawn again on resize)."""
+    return word_count(markdown)
+
+
+def post_length(post: Post) -> str:
+    """``1,465 words · 7 min``, counted in the post's Markdown; empty before it is made."""
+    words = _words(post.markdown) if post.markdown else 0
+    return describe_length(words) if words else ""
 
 
 def choosable_tags(post: Post | None) -> list[str]:
@@ -179,6 +193,9 @@ def header_lines(
     line = Text.assemble((site_date(post.published), meta), ("  ·  ", meta), (kind, meta))
     if linked is not None:
         line.append("  ·  o opens it, O the post", meta)
+    length = post_length(post)
+    if length:
+        line.append(f"  ·  {length}", meta)
     texts.append(line)
     tags = _tags_line(post, style, chosen)
     if tags is not None:

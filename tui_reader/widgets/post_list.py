@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from ..core.feed.dates import site_day
 from ..core.feed.sanitize import one_line
+from ..core.feed.wordcount import LONG_POST, short_length
 from ..core.models import PostSummary, YearCount
 
 DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
@@ -35,6 +36,7 @@ UNREAD_MARK = "•"
 NEW_MARK = "✦"
 MIN_TITLE = 20
 """Cells a title keeps in a narrow list: the kind column, then the date, make way for it."""
+LENGTH_ROOM = 12  # a long post's length shows when its title keeps at least this many cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,12 @@ def row_columns(width: int, second: int) -> tuple[int, int]:
     if title - second - 2 >= MIN_TITLE:
         return DATE_WIDTH, second
     return (DATE_WIDTH, 0) if title >= MIN_TITLE else (0, 0)
+
+
+def long_length(post: PostSummary) -> str:
+    """``  1.5k words`` for a long post (at least ``LONG_POST`` words), else empty."""
+    words = post.words
+    return f"  {short_length(words)}" if words is not None and words >= LONG_POST else ""
 
 
 def fit(text: str, width: int) -> str:
@@ -484,4 +492,10 @@ class PostList(ScrollView, can_focus=True):
             used += second + 2
         title = one_line(post.title) or "(untitled)"
         title_style = self._style("unread" if unread else "title")
+        length = long_length(post)
+        if length and width - used - len(length) >= LENGTH_ROOM:  # right-aligned, muted
+            room = width - used - len(length)
+            yield Segment(set_cell_size(fit(title, room), room), base + title_style)
+            yield Segment(length, base + self._style("date"))
+            return
         yield Segment(fit(title, width - used), base + title_style)

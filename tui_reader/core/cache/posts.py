@@ -22,11 +22,12 @@ from ..models import (
 from ..tags import is_slug, split_tag
 from .archive_progress import record_archive_page
 from .columns import _kind, _stamp, _tags, _unstamp, content_hash
-from .database import Database
+from .tag_facts import SiteTagFacts
 
 
-class PostsAndTags(Database):
-    """The posts, which tags each carries, and each fetched tag's last fetch."""
+class PostsAndTags(SiteTagFacts):
+    """The posts, which tags each carries, and each fetched tag's last fetch (with what the
+    site says of the tag)."""
 
     # -- writing -------------------------------------------------------------------------
 
@@ -124,17 +125,18 @@ class PostsAndTags(Database):
         """The cached posts carrying ``tag`` (all parts of a combination), newest first; with
         ``limit``, only that many of the newest (for one tag, read from the date index)."""
         members, params = self._members_clause(tag)
-        select = "SELECT p.id, p.url, p.title, p.kind, p.published, p.first_seen"
+        select = "SELECT p.id, p.url, p.title, p.kind, p.published, p.first_seen, w.words"
+        words = " LEFT JOIN post_words AS w ON w.post_id = p.id"
         if limit is not None and len(params) == 1:
             sql = (
                 f"{select} FROM tag_posts AS m INDEXED BY tag_posts_by_date"
-                " JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id"
+                f" JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id{words}"
                 " WHERE m.tag = ? ORDER BY m.published DESC, m.post_id LIMIT ?"
             )
         else:
             sql = (
                 f"{select} FROM ({members}) AS m"
-                " JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id"
+                f" JOIN posts AS p INDEXED BY posts_summary ON p.id = m.post_id{words}"
                 " ORDER BY p.published DESC, p.id"
             ) + (" LIMIT ?" if limit is not None else "")
         rows = self._select_tuples(sql, params if limit is None else (*params, limit))
@@ -147,8 +149,9 @@ class PostsAndTags(Database):
                 kind_of(kind),
                 unstamp(published),
                 unstamp(first_seen),
+                words=words,
             )
-            for post_id, url, title, kind, published, first_seen in rows
+            for post_id, url, title, kind, published, first_seen, words in rows
         ]
 
     def year_counts(self, tag: str) -> dict[int, YearCount]:
@@ -211,7 +214,8 @@ class PostsAndTags(Database):
             return None
         members, params = self._members_clause(tag)
         count = self._select(f"SELECT count(*) FROM ({members})", params)[0][0]
-        return self._tag_info(rows[0], int(count))
+        site = self.tag_facts(tag) if len(params) == 1 else None
+        return replace(self._tag_info(rows[0], int(count)), site=site)
 
     def list_tags(self) -> list[TagInfo]:
         """Every fetched tag with its post count and unread count, most recently fetched

@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from ..errors import CacheError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _SCHEMA_V1 = """
 CREATE TABLE posts (
@@ -127,6 +127,42 @@ CREATE TABLE fetch_errors (
 ) WITHOUT ROWID;
 """
 
+# Version 7: what the site says of each tag (its post count in all and by kind, and its
+# description), from the tag lookup; and each post's word count, made from its Markdown by
+# ``searchtext``'s ``tui_word_count`` and kept in step by triggers (a post still without
+# Markdown has no row). A table of its own keeps the list's covering index as it is.
+_SCHEMA_V7 = """
+CREATE TABLE tag_facts (
+    tag TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    entries INTEGER NOT NULL DEFAULT 0,
+    links INTEGER NOT NULL DEFAULT 0,
+    quotations INTEGER NOT NULL DEFAULT 0,
+    notes INTEGER NOT NULL DEFAULT 0,
+    beats INTEGER NOT NULL DEFAULT 0,
+    description TEXT NOT NULL DEFAULT '',
+    checked_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE post_words (
+    post_id TEXT PRIMARY KEY,
+    words INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER post_words_insert AFTER INSERT ON posts WHEN new.markdown != '' BEGIN
+    INSERT OR REPLACE INTO post_words (post_id, words)
+    VALUES (new.id, tui_word_count(new.markdown));
+END;
+CREATE TRIGGER post_words_update AFTER UPDATE OF markdown ON posts BEGIN
+    DELETE FROM post_words WHERE post_id = old.id;
+    INSERT OR REPLACE INTO post_words (post_id, words)
+    SELECT new.id, tui_word_count(new.markdown) WHERE new.markdown != '';
+END;
+CREATE TRIGGER post_words_delete AFTER DELETE ON posts BEGIN
+    DELETE FROM post_words WHERE post_id = old.id;
+END;
+INSERT INTO post_words (post_id, words)
+SELECT id, tui_word_count(markdown) FROM posts WHERE markdown != '';
+"""
+
 _MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
@@ -134,6 +170,7 @@ _MIGRATIONS: dict[int, str] = {
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
     6: _SCHEMA_V6,
+    7: _SCHEMA_V7,
 }
 
 

@@ -83,6 +83,7 @@ def register(conn: sqlite3.Connection) -> None:
     """Make the index's SQL functions available on ``conn`` (the triggers call them)."""
     conn.create_function("tui_search_title", 1, _sql_title, deterministic=True)
     conn.create_function("tui_search_body", 1, _sql_body, deterministic=True)
+    conn.create_function("tui_word_count", 1, _sql_words, deterministic=True)
 
 
 def _sql_title(value: object) -> str:
@@ -91,3 +92,13 @@ def _sql_title(value: object) -> str:
 
 def _sql_body(value: object) -> str:
     return search_body(value) if isinstance(value, str) else ""
+
+
+def _sql_words(value: object) -> int:
+    """A post's word count (the ``post_words`` triggers); never raises."""
+    from ..feed.wordcount import word_count
+
+    try:
+        return word_count(value) if isinstance(value, str) else 0
+    except Exception:
+        return 0

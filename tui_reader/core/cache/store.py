@@ -11,8 +11,9 @@ app is refused without writing to it.
 
 :class:`Store` gathers the parts, each in its own module over the shared connection of
 ``database``: ``posts`` (posts, tag memberships, validators), ``reading`` (read marks, visits,
-scroll positions), ``archive_progress``, ``search_index`` and ``following`` (many tags at
-once: the followed tags' overview and unread posts, related tags, fetch errors); ``schema``
+scroll positions), ``archive_progress``, ``search_index``, ``following`` (many tags at
+once: the followed tags' overview and unread posts, related tags, fetch errors) and
+``tag_facts`` (what the site says of each tag: its size and description); ``schema``
 holds the tables and their migrations, ``columns`` how values are written to them.
 """
 

@@ -131,7 +131,9 @@ def _refresh_one(
                 age = (now or datetime.now(UTC)) - info.fetched_at
                 if age < min_age:
                     return TagRefreshOutcome(tag, skipped=True, age=age)
-        return TagRefreshOutcome(tag, refresh_tag(store, tag, base_url=base_url, client=client))
+        # the first page of each (one request a tag; opening a tag is what fetches it whole)
+        result = refresh_tag(store, tag, base_url=base_url, client=client, lookup_first=False)
+        return TagRefreshOutcome(tag, result)
     except ReaderError as error:
         with suppress(CacheError):  # a cache that cannot be written: the outcome still says
             store.record_fetch_error(tag, error.message)
