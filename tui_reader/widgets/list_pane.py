@@ -127,8 +127,7 @@ class ListPane(Vertical):
         self._facts: TagFacts | None = None  # what the site says of a tag (maybe another)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="tag-about", markup=False)
-        yield PostList(id="posts")
+        yield PostList(id="posts")  # the description goes above it when there is one
 
     @property
     def post_list(self) -> PostList:
@@ -231,8 +230,14 @@ class ListPane(Vertical):
 
     def _describe(self, facts: TagFacts | None) -> None:
         """The tag's description at the top of the list (none: hidden)."""
-        about = self.query_one("#tag-about", Static)
         description = one_line(facts.description) if facts is not None else ""
+        found = self.query("#tag-about").results(Static)
+        about = next(found, None)
+        if about is None:
+            if not description:
+                return
+            about = Static(id="tag-about", markup=False)
+            self.mount(about, before=0)
         about.display = bool(description)
         about.update(Content(description))
         about.tooltip = about_tooltip(facts) if facts is not None else None
