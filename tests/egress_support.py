@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.site_server import SiteServer
+from tests.site_server import RecordedRequest, SiteServer
 from tui_reader.core.egress import (
     Trigger,
     check_opened,
@@ -46,7 +46,7 @@ class Step:
 
     name: str
     act: Callable[[], Awaitable[object] | object]
-    trigger: Trigger | None = None
+    trigger: Trigger | tuple[Trigger, ...] | None = None
     opens: str | None = None
     expect: Mapping[str, int | None] = field(default_factory=dict)
     """Kinds this step must send: name → how many (None: at least one)."""
@@ -63,14 +63,22 @@ class Seen:
 class Egress:
     """The recorders of one test (see the module docstring)."""
 
-    def __init__(self, site: SiteServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(
+        self,
+        site: SiteServer,
+        monkeypatch: pytest.MonkeyPatch,
+        others: Mapping[str, SiteServer] | None = None,
+    ) -> None:
         self.site = site
+        self.others = dict(others or {})
+        """More loopback servers (another site's host), by the base URL they are reached at."""
+        self._seen_of = {self.site.url: 0, **dict.fromkeys(self.others, 0)}
         self.attempted: list[str] = []  # every URL httpx was asked to send, any host
         self.refused: list[str] = []  # what was stopped from leaving the machine
         self.connections = 0  # sockets connected (or looked up) for any host
         self.opened: list[str] = []
         self.seen = Seen()
-        self._marks = (0, 0, 0, 0)
+        self._marks = (0, 0, 0)
         self._install(monkeypatch)
 
     # -- recording ------------------------------------------------------------------------
@@ -125,9 +133,20 @@ class Egress:
     @property
     def total(self) -> int:
         """Requests and connections of any kind so far (0 for a session that sends nothing)."""
-        return len(self.site.requests) + len(self.attempted) + self.connections
+        served = sum(len(server.requests) for server in self.others.values())
+        return len(self.site.requests) + served + len(self.attempted) + self.connections
 
     # -- checking -------------------------------------------------------------------------
+
+    def _servers(self) -> list[tuple[str, SiteServer]]:
+        return [(self.site.url, self.site), *self.others.items()]
+
+    def _new(self, base: str, server: SiteServer) -> list[RecordedRequest]:
+        """The requests ``server`` saw since the last check."""
+        done = self._seen_of[base]
+        new = server.requests[done:]
+        self._seen_of[base] = done + len(new)
+        return new
 
     async def step(self, step: Step, posts: Callable[[], Iterable[Post]]) -> list[str]:
         """Run ``step``, let what it started finish, and return its problems in words."""
@@ -138,22 +157,31 @@ class Egress:
 
     def check(self, step: Step, posts: Callable[[], Iterable[Post]]) -> list[str]:
         """The problems of what was sent and opened since the last check, for ``step``."""
-        requests, _attempted, refused, opened = self._marks
-        new_requests = self.site.requests[requests:]
+        _attempted, refused, opened = self._marks
+        new_requests = [
+            (base, request)
+            for base, server in self._servers()
+            for request in self._new(base, server)
+        ]
         new_refused = self.refused[refused:]
         new_opened = self.opened[opened:]
         self._marks = (
-            requests + len(new_requests),
             len(self.attempted),
             refused + len(new_refused),
             opened + len(new_opened),
         )
         problems = [f"{step.name}: {what} (refused, never left)" for what in new_refused]
         counts: dict[str, int] = {}
-        for request in new_requests:
-            url = self.site.url + request.target
+        known = list(posts()) if new_requests or new_opened else []
+        for base, request in new_requests:
+            url = base + request.target
             verdict = check_request(
-                request.method, url, request.headers, base_url=self.site.url, trigger=step.trigger
+                request.method,
+                url,
+                request.headers,
+                base_url=self.site.url,
+                trigger=step.trigger,
+                posts=known,
             )
             problems += [f"{step.name}: {problem}" for problem in verdict.problems]
             if verdict.kind is not None and not verdict.problems:
@@ -164,7 +192,6 @@ class Egress:
                 many = "at least one" if wanted is None else str(wanted)
                 problems.append(f"{step.name}: expected {many} {name} request(s), saw {got}")
         opener = opener_kind(step.opens) if step.opens is not None else None
-        known = list(posts()) if new_opened else []
         for url in new_opened:
             problems += [f"{step.name}: {p}" for p in check_opened(url, opener, known)]
         if opener is not None and not new_opened:

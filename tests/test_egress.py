@@ -22,6 +22,7 @@ from textual.pilot import Pilot
 
 from tests.app_support import TAG, settle
 from tests.egress_support import Egress, Step
+from tests.picture_support import BLUE, png
 from tests.site_server import SiteServer
 from tests.sitefeeds import FakePost, sample_posts, utc, wrap_body
 from tui_reader import cli
@@ -31,6 +32,7 @@ from tui_reader.core import egress
 from tui_reader.core.cache.store import Store
 from tui_reader.core.egress import REQUESTS, Trigger, check_opened, check_request, opener_kind
 from tui_reader.core.models import Kind, Post
+from tui_reader.core.user import paths
 from tui_reader.screens.main import MainScreen
 from tui_reader.screens.search import SearchScreen
 from tui_reader.screens.tag_switcher import TagSwitcher
@@ -41,14 +43,22 @@ SIZE = (160, 40)
 LINKED = "https://example.com/linked-article"
 OUTSIDE = "https://example.com/outside"
 NOT_CACHED = "https://simonwillison.net/2001/Jan/1/not-cached/"
-PICTURE = "https://static.simonwillison.net/static/2026/lantern.png"
+LANTERN = "/static/2026/lantern.png"  # on the site (the loopback server)
+HARBOUR = "/static/2026/harbour.png"  # the next post's, on the site
+LAMP = "/far/lamp.png"  # on another site's host (a second loopback server, as "localhost")
 
 
 # -- the site ------------------------------------------------------------------------------
 
 
-def links_post(cached: FakePost) -> FakePost:
-    """The newest post: a link post with a picture and every sort of link in its body."""
+def elsewhere(server: SiteServer) -> str:
+    """``server``'s base URL under another host name (still loopback)."""
+    return server.url.replace("127.0.0.1", "localhost")
+
+
+def links_post(cached: FakePost, picture: str, far: str) -> FakePost:
+    """The newest post: a link post with two pictures (on the site, and on another site's
+    host) and every sort of link in its body."""
     tags = (TAG, "datasets")
     inner = (
         f'<p><strong><a href="{LINKED}">A page worth reading</a></strong></p>\n'
@@ -57,7 +67,8 @@ def links_post(cached: FakePost) -> FakePost:
         f'<a href="{NOT_CACHED}">an old post</a>, '
         f'<a href="{cached.permalink}">a cached post</a> and '
         '<a href="https://simonwillison.net/tags/llms/">the llms tag</a>.</p>\n'
-        f'<p><img src="{PICTURE}" alt="A lantern"></p>'
+        f'<p><img src="{picture}" alt="A lantern"></p>\n'
+        f'<p><img src="{far}" alt="A lamp elsewhere"></p>'
     )
     return FakePost(
         "links-everywhere", "Links everywhere", "blogmark", utc(2026, 3, 20), tags,
@@ -65,10 +76,25 @@ def links_post(cached: FakePost) -> FakePost:
     )  # fmt: skip
 
 
-def stock(site: SiteServer) -> list[FakePost]:
-    """The site of the session: a tag with the links post, three more, a renamed tag."""
+def picture_post(picture: str) -> FakePost:
+    """The second newest post: one picture, on the site."""
+    inner = f'<p>The harbour at dusk.</p>\n<p><img src="{picture}" alt="A harbour"></p>'
+    return FakePost(
+        "harbour", "A harbour", "entry", utc(2026, 3, 19), (TAG,), wrap_body(inner, (TAG,))
+    )
+
+
+def stock(site: SiteServer, far: SiteServer | None = None) -> list[FakePost]:
+    """The site of the session: a tag with the links post, the picture post and the rest, three
+    more tags, a renamed tag. The pictures are served by ``site`` and ``far`` (None: the lamp
+    is not served, and must never be asked for)."""
     posts = sample_posts(TAG, 45)
-    site.add_tag(TAG, [links_post(posts[0]), *posts])
+    lantern = site.add_file(LANTERN, png(), "image/png")
+    harbour = site.add_file(HARBOUR, png(color=BLUE), "image/png")
+    if far is not None:
+        far.add_file(LAMP, png(), "image/png")
+    lamp = elsewhere(far or site) + LAMP
+    site.add_tag(TAG, [links_post(posts[0], lantern, lamp), picture_post(harbour), *posts])
     for tag in ("llms", "datasets", "sqlite"):
         site.add_tag(tag, [replace(p, slug=f"{tag}-{p.slug}") for p in sample_posts(tag, 4)])
     site.rename("old-name", "llms")
@@ -128,9 +154,8 @@ def typing(pilot: Pilot[None], *chunks: str) -> Callable[[], object]:
 def click_address(pilot: Pilot[None], url: str) -> Callable[[], object]:
     async def act() -> None:
         pane = main_of(pilot.app).reading_pane  # type: ignore[arg-type]
-        header = pane.line_count - pane.body_line_count
-        lines = pane.plain_text.splitlines()
-        row = next(r for r in range(header, len(lines)) if url in lines[r])
+        lines = pane.plain_text.splitlines()  # the header, the body with its pictures
+        row = next(r for r in range(len(lines)) if url in lines[r])
         region = pane.scrollable_content_region
         offset = (
             region.x - pane.region.x + lines[row].index(url) + 2,
@@ -138,6 +163,31 @@ def click_address(pilot: Pilot[None], url: str) -> Callable[[], object]:
         )
         await pilot.click(ReadingPane, offset=offset)
         await settle(pilot)
+
+    return act
+
+
+async def pictures_settled(pilot: Pilot[None], *, until: str = "", gone: str = "") -> None:
+    """Wait until no picture is loading (and the pane shows ``until``, not ``gone``)."""
+    for _ in range(100):
+        await settle(pilot)
+        text = main_of(pilot.app).reading_pane.plain_text  # type: ignore[arg-type]
+        busy = any(w.group == "pictures" and not w.is_finished for w in pilot.app.workers)
+        loading = busy or "Loading the picture" in text
+        if not loading and until in text and not (gone and gone in text):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the pictures never settled")
+
+
+def pictures(
+    pilot: Pilot[None], *pressed: str, until: str = "", gone: str = ""
+) -> Callable[[], object]:
+    """Press ``pressed``, then wait for the pictures it starts."""
+
+    async def act() -> None:
+        await pilot.press(*pressed)
+        await pictures_settled(pilot, until=until, gone=gone)
 
     return act
 
@@ -162,9 +212,31 @@ def app_session(app: ReaderApp, pilot: Pilot[None], clock: Clock) -> list[Step]:
         return act
 
     feed = {"feed": 1}
+    ask = "press I to load it"
     return [
-        Step("start", keys(pilot), Trigger.START, expect=feed),
-        Step("the newest post shown (links, a picture)", shown("Links everywhere")),
+        Step(
+            "start: the newest post and its picture on the site, not the one elsewhere",
+            pictures(pilot, until=ask),
+            (Trigger.START, Trigger.POST_SHOWN),
+            expect={**feed, "picture": 1},
+        ),
+        Step("the newest post shown (links, two pictures)", shown("Links everywhere")),
+        Step(
+            "I: the picture on another site's host",
+            pictures(pilot, "I", gone=ask),
+            Trigger.OTHER_PICTURES_KEY,
+            expect={"picture-elsewhere": 1},
+        ),
+        Step("i: pictures off", pictures(pilot, "i")),
+        Step("j: a post with a picture, pictures off", pictures(pilot, "j")),
+        Step("the picture post shown", shown("A harbour")),
+        Step(
+            "i: pictures on, its picture",
+            pictures(pilot, "i", until="▀"),
+            Trigger.POST_SHOWN,
+            expect={"picture": 1},
+        ),
+        Step("k: back, its pictures kept", pictures(pilot, "k")),
         Step("reading: j, k, enter", keys(pilot, "j", "k", "enter")),
         Step("idle", keys(pilot, pause=0.5)),
         Step("r", keys(pilot, "r"), Trigger.REFRESH_KEY, expect=feed),
@@ -227,6 +299,12 @@ def app_session(app: ReaderApp, pilot: Pilot[None], clock: Clock) -> list[Step]:
     ]
 
 
+def cached_posts() -> list[Post]:
+    """The posts the command line's cache holds for TAG (those ``fetch --images`` reads)."""
+    with Store(paths.database_path()) as store:
+        return list(store.posts(TAG))
+
+
 def cli_session(url: str) -> list[Step]:
     def run(*args: str, status: int = 0) -> Callable[[], object]:
         def act() -> None:
@@ -236,6 +314,13 @@ def cli_session(url: str) -> list[Step]:
 
     return [
         Step("fetch TAG", run("fetch", TAG), Trigger.CLI_FETCH, expect={"feed": 1}),
+        Step(
+            "fetch TAG --images: the site's pictures, not the one elsewhere",
+            run("fetch", TAG, "--images"),
+            Trigger.CLI_FETCH_IMAGES,
+            expect={"picture": 2},
+        ),
+        Step("fetch TAG --images again: all kept", run("fetch", TAG, "--images")),
         Step(
             "fetch TAG --all",
             run("fetch", TAG, "--all", "--page-size", "20", "--pause", "0"),
@@ -263,19 +348,24 @@ def cli_session(url: str) -> list[Step]:
 async def test_every_request_and_opened_address_is_on_the_list(
     site: SiteServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    stock(site)
-    config = tmp_path / "config.toml"
-    config.write_text('follow = ["sqlite"]\nrefresh_minutes = 10\n', encoding="utf-8")
-    recorder = Egress(site, monkeypatch)
-    clock = Clock()
-    store = Store(":memory:")
-    app = ReaderApp(store, TAG, base_url=site.url, clock=clock, config_path=config)
-    problems: list[str] = []
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        for step in app_session(app, pilot, clock):
-            problems += await recorder.step(step, on_screen(app))
-    for step in cli_session(site.url):
-        problems += await recorder.step(step, list)
+    far = SiteServer().start()
+    try:
+        stock(site, far)
+        config = tmp_path / "config.toml"
+        config.write_text('follow = ["sqlite"]\nrefresh_minutes = 10\n', encoding="utf-8")
+        recorder = Egress(site, monkeypatch, {elsewhere(far): far})
+        clock = Clock()
+        store = Store(tmp_path / "session" / "cache.sqlite3")  # on disk: pictures are on
+        app = ReaderApp(store, TAG, base_url=site.url, clock=clock, config_path=config)
+        problems: list[str] = []
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            for step in app_session(app, pilot, clock):
+                problems += await recorder.step(step, on_screen(app))
+        store.close()
+        for step in cli_session(site.url):
+            problems += await recorder.step(step, cached_posts)
+    finally:
+        far.stop()
     assert problems == [], "\n".join(problems)
     assert recorder.refused == []
     never_seen = {kind.name for kind in REQUESTS} - set(recorder.seen.requests)
@@ -308,6 +398,7 @@ def quiet_session(app: ReaderApp, pilot: Pilot[None]) -> list[Step]:
         Step("enter", keys(pilot, "enter")),
         Step("A, R, F, ctrl+r, esc", keys(pilot, "A", "R", "F", "ctrl+r", "escape")),
         Step("the timer", lambda: main_of(app).query_one(Following).tick()),
+        Step("I, i, i: the pictures, kept or not", keys(pilot, "I", "i", "i", pause=0.3)),
         Step("o: opening still works", keys(pilot, "o"), opens="o"),
         Step("q", keys(pilot, "q")),
     ]

@@ -18,10 +18,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .. import __version__
 from .feed.postlinks import linked_page, post_links
+from .images.policy import picture_addresses
 from .models import Post
 from .net.fetch import ACCEPT, USER_AGENT
 from .urls import is_web_url, normalise_base_url
@@ -39,6 +40,10 @@ class Trigger(StrEnum):
     AUTO_REFRESH = "timer"
     CLI_FETCH = "fetch"
     CLI_FETCH_ALL = "fetch-all"
+    POST_SHOWN = "post-shown"
+    OTHER_PICTURES_KEY = "I"
+    CLI_FETCH_IMAGES = "fetch-images"
+    ALL_PICTURE_HOSTS = "image-hosts-all"
 
 
 TRIGGER_WORDS: Mapping[Trigger, str] = {
@@ -57,6 +62,16 @@ TRIGGER_WORDS: Mapping[Trigger, str] = {
     Trigger.AUTO_REFRESH: "every `refresh_minutes` (default 30) while the reader is open",
     Trigger.CLI_FETCH: "`tui-reader fetch [TAG…]`",
     Trigger.CLI_FETCH_ALL: "`tui-reader fetch [TAG…] --all`",
+    Trigger.POST_SHOWN: (
+        'a post is shown with pictures on (`images` not `"off"`, `i` turns them on and off): '
+        "its pictures download in the background once its text is on screen, each once (then "
+        "kept in the picture store)"
+    ),
+    Trigger.OTHER_PICTURES_KEY: "`I`, for the pictures of the open post on other sites' hosts",
+    Trigger.CLI_FETCH_IMAGES: "`tui-reader fetch [TAG…] --images` (the cached posts' pictures)",
+    Trigger.ALL_PICTURE_HOSTS: (
+        'with `image_hosts = "all"` in config.toml: a post shown with pictures on, `fetch --images`'
+    ),
 }
 
 
@@ -97,10 +112,53 @@ CONDITIONAL_HEADERS: Mapping[str, str | None] = {
     "if-modified-since": None,  # the Last-Modified the site sent with it
 }
 JSON_HEADERS: Mapping[str, str | None] = {**COMMON_HEADERS, "accept": "application/json"}
+PICTURE_HEADERS: Mapping[str, str | None] = {
+    **COMMON_HEADERS,
+    "accept": "image/png, image/jpeg, image/gif, image/webp, image/*;q=0.8",
+    "accept-encoding": "identity",  # a picture is read as sent, its size capped as it streams
+}
 NEVER_SENT = ("cookie", "cookie2", "authorization", "proxy-authorization", "referer")
 """Headers no request ever carries (cookies the site sets are dropped)."""
 
 _TAGS = r"[-a-z0-9_]{1,50}(?:\+[-a-z0-9_]{1,50}){0,2}"
+
+
+PICTURE_SITE_HOSTS = ("simonwillison.net", "www.simonwillison.net", "static.simonwillison.net")
+"""Where the site's own pictures are (kept apart from core/images/policy.py on purpose: the
+list checks that code, it does not repeat it)."""
+
+
+def _site_picture_host(url: str, base_url: str) -> bool:
+    parts = urlsplit(url)
+    hosts = {*PICTURE_SITE_HOSTS, urlsplit(base_url).hostname}
+    return parts.scheme in ("http", "https") and parts.hostname in hosts
+
+
+def _other_picture_host(url: str, base_url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and not _site_picture_host(url, base_url)
+
+
+PICTURE_HOSTS = HostRule(
+    "static.simonwillison.net and the site",
+    "the site's host, `static.simonwillison.net` (where the site keeps its pictures) and "
+    "`www.simonwillison.net`, over http or https",
+    _site_picture_host,
+)
+OTHER_HOSTS = HostRule(
+    "another site's host",
+    "any other http or https host a post's picture names: only after `I` for that post, or "
+    'with `image_hosts = "all"`',
+    _other_picture_host,
+)
+
+
+def _post_pictures(post: Post, base_url: str) -> list[str]:
+    """The absolute addresses of the pictures in ``post``'s Markdown."""
+    return [
+        urljoin(base_url + "/", address.strip())
+        for _alt, address in picture_addresses(post.markdown)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +178,10 @@ class RequestKind:
     method: str = "GET"
     when: str = ""
     """The README's words for the triggers, when listing them would say less."""
+    addresses: Callable[[Post, str], Iterable[str]] | None = field(default=None, repr=False)
+    """When set, only these absolute addresses of the posts concerned (``(post, base_url)``)
+    may be asked: a picture request is for a picture of a post shown or named. (A picture's
+    redirect target is not one: the checker refuses it; the test site serves none.)"""
 
 
 REQUESTS: tuple[RequestKind, ...] = (
@@ -197,7 +259,32 @@ REQUESTS: tuple[RequestKind, ...] = (
         code="core/net/fetch.py fetch_feed",
         when="whenever a feed or an archive page is asked for (above)",
     ),
-    # #13 (pictures) and #16 (the tag lookup, a small tag fetched whole) add their rows here.
+    RequestKind(
+        name="picture",
+        what=(
+            "a picture of a post (not SVG; at most 10 MB, `image/*` only, no cookies kept), "
+            "and where it redirects on these hosts, at most three in a row"
+        ),
+        address="the address the post's picture names",
+        path=re.compile(r"/[^#]*"),
+        triggers=(Trigger.POST_SHOWN, Trigger.CLI_FETCH_IMAGES),
+        headers=PICTURE_HEADERS,
+        code="core/images/download.py download_picture (from core/images/prefetch.py)",
+        host=PICTURE_HOSTS,
+        addresses=_post_pictures,
+    ),
+    RequestKind(
+        name="picture-elsewhere",
+        what="a picture of a post on another site's host (as above; shown as `press I` until then)",
+        address="the address the post's picture names",
+        path=re.compile(r"/[^#]*"),
+        triggers=(Trigger.OTHER_PICTURES_KEY, Trigger.ALL_PICTURE_HOSTS),
+        headers=PICTURE_HEADERS,
+        code="core/images/download.py download_picture (from widgets/pictures.py)",
+        host=OTHER_HOSTS,
+        addresses=_post_pictures,
+    ),
+    # #16 (the tag lookup, a small tag fetched whole) adds its row here.
 )
 
 
@@ -237,31 +324,39 @@ def check_request(
     headers: Mapping[str, str],
     *,
     base_url: str,
-    trigger: Trigger | None,
+    trigger: Trigger | tuple[Trigger, ...] | None,
+    posts: Iterable[Post] = (),
 ) -> Verdict:
     """Hold one request (as the server saw it, with its absolute ``url``) to the list.
 
-    ``trigger`` is what the user (or the schedule) did at the time; None means nothing that
-    may send a request.
+    ``trigger`` is what the user (or the schedule) did at the time (several: any of them);
+    None means nothing that may send a request. ``posts``: those shown or named then (a
+    picture request must be for one of their pictures).
     """
     base = normalise_base_url(base_url)
     prefix = urlsplit(base).path
     parts = urlsplit(url)
     target = parts.path.removeprefix(prefix) + (f"?{parts.query}" if parts.query else "")
     what = f"{method} {url}"
+    concerned = list(posts)
     candidates = [
         kind
         for kind in REQUESTS
-        if kind.method == method and kind.path.fullmatch(target) and kind.host.allows(url, base)
+        if kind.method == method
+        and kind.path.fullmatch(target)
+        and kind.host.allows(url, base)
+        and (kind.addresses is None or any(url in kind.addresses(post, base) for post in concerned))
     ]
     if not candidates:
         return Verdict(None, (f"{what}: not a kind of request the list names",))
     if trigger is None:
         return Verdict(candidates[0], (f"{what}: sent when nothing that may send was done",))
-    timely = [kind for kind in candidates if trigger in kind.triggers]
+    triggers = trigger if isinstance(trigger, tuple) else (trigger,)
+    timely = [kind for kind in candidates if set(triggers) & set(kind.triggers)]
     if not timely:
         names = ", ".join(kind.name for kind in candidates)
-        return Verdict(candidates[0], (f"{what}: a {names} request is not sent on {trigger}",))
+        said = " or ".join(triggers)
+        return Verdict(candidates[0], (f"{what}: a {names} request is not sent on {said}",))
     best: Verdict | None = None
     for kind in timely:
         problems = tuple(f"{what}: {p}" for p in _header_problems(kind, url, headers))
@@ -316,8 +411,11 @@ OPENERS: tuple[OpenerKind, ...] = (
 QUIET = (
     "Nothing else is sent. With `--offline` or `--demo` the reader sends nothing at all; "
     "`tui-reader tags`, `export`, `search`, `follow`, `unfollow` and `paths` send nothing. "
-    "Reading a post fetches nothing (neither its pictures nor its links), nor do searching, "
-    "`L`, `F`, `U`, `+`, `P` or quitting."
+    "Reading a post fetches only its pictures on the site's hosts (above; with `--offline` "
+    "they come from the picture store or not at all): never its links, nor a picture on "
+    'another site\'s host before `I` (or `image_hosts = "all"`), nor any picture while '
+    'pictures are off (`i`, `images = "off"`). Searching, `L`, `F`, `U`, `+`, `P` and '
+    "quitting fetch nothing."
 )
 """What sends nothing (the egress test's quiet steps)."""
 
