@@ -102,7 +102,7 @@ async def test_with_image_hosts_all_other_hosts_pictures_come_with_the_post(
                 "start: the newest post, both its pictures",
                 pictures(pilot, until="▀"),
                 (Trigger.START, Trigger.POST_SHOWN, Trigger.ALL_PICTURE_HOSTS),
-                expect={"feed": 1, "picture": 1, "picture-elsewhere": 1},
+                expect={"tag-lookup": 1, "feed-whole": 1, "picture": 1, "picture-elsewhere": 1},
             )
             problems = await recorder.step(step, on_screen(app))
         store.close()

@@ -224,6 +224,20 @@ REQUESTS: tuple[RequestKind, ...] = (
         code="core/net/archive.py fetch_total",
     ),
     RequestKind(
+        name="tag-lookup",
+        what=(
+            "the site's facts about a tag (its post count, by kind, and its description): "
+            "before the first fetch of a tag (to fetch a small one whole), and after a "
+            "refresh of the tag shown when the facts kept are missing or 10 minutes old"
+        ),
+        address="`/tags-autocomplete/?q=<tag>`",
+        path=re.compile(r"/tags-autocomplete/\?q=[-a-z0-9_]{1,50}"),
+        triggers=(Trigger.START, Trigger.REFRESH_KEY, Trigger.OPEN_TAG, Trigger.CLI_FETCH),
+        headers=JSON_HEADERS,
+        code="core/net/autocomplete.py lookup_tag (from core/net/refresh.py)",
+        # Listed before tag-suggestions: the same address, told apart by when it is sent.
+    ),
+    RequestKind(
         name="tag-suggestions",
         what="the site's suggestions for what you typed",
         address="`/tags-autocomplete/?q=<what you typed>`",
@@ -284,7 +298,18 @@ REQUESTS: tuple[RequestKind, ...] = (
         host=OTHER_HOSTS,
         addresses=_post_pictures,
     ),
-    # #16 (the tag lookup, a small tag fetched whole) adds its row here.
+    RequestKind(
+        name="feed-whole",
+        what=(
+            "a tag's whole feed in one page, on its first fetch, when the tag lookup says "
+            "the site has at most 1,000 posts"
+        ),
+        address="`/tags/<tag>.atom?size=1000`",
+        path=re.compile(rf"/tags/{_TAGS}\.atom\?size=\d{{1,4}}"),
+        triggers=(Trigger.START, Trigger.OPEN_TAG, Trigger.CLI_FETCH),
+        headers=FEED_HEADERS,
+        code="core/net/refresh.py refresh_tag (first fetch)",
+    ),
 )
 
 
