@@ -114,3 +114,20 @@ def test_short_posts_never_use_the_helpers(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(render_pool, "start", no_pool)
     assert all_lines(long_markdown(3))
+
+
+async def test_helpers_start_inside_a_running_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual replaces sys.stderr with a stream without a descriptor, which multiprocessing
+    would hand to its resource tracker ("bad value(s) in fds_to_keep")."""
+    import asyncio
+
+    from textual.app import App
+
+    monkeypatch.setattr(render_pool, "_pool", None)
+    monkeypatch.setattr(render_pool, "_failed", False)
+    monkeypatch.setattr(render_pool, "helper_count", lambda: 1)
+    async with App[None]().run_test():
+        pool = await asyncio.to_thread(render_pool.start)
+        assert pool is not None and not render_pool._failed
+        assert pool.submit(len, "four").result(timeout=60) == 4
+    pool.shutdown(wait=True)

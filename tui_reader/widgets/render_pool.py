@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -43,7 +44,11 @@ def start() -> ProcessPoolExecutor | None:
     global _pool, _failed
     with _lock:
         if _pool is None and not _failed and helper_count():
+            # multiprocessing hands sys.stderr's descriptor to its resource tracker, and the
+            # stream Textual puts in its place has none: /dev/null while the helpers start.
+            stderr = sys.stderr
             try:
+                sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (closed below)
                 if "forkserver" in multiprocessing.get_all_start_methods():
                     server = multiprocessing.get_context("forkserver")
                     server.set_forkserver_preload([f"{__package__}.markdown_lines"])
@@ -54,6 +59,9 @@ def start() -> ProcessPoolExecutor | None:
                 _pool.submit(os.getpid)  # the helpers start now, not with the first long post
             except (OSError, ValueError, ImportError, RuntimeError):
                 _failed = True
+            finally:
+                sys.stderr.close()
+                sys.stderr = stderr
         return _pool
 
 
