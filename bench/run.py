@@ -255,6 +255,12 @@ async def open_posts(
             pane = screen.reading_pane
             for _ in range(runs):
                 for label, post_id in by_size.items():
+                    if pane.post_id == post_id:  # open another first: this one is opened anew
+                        complete.clear()
+                        other = next(i for i in by_size.values() if i != post_id)
+                        screen.post_list.select_post(other)
+                        screen.post_list.action_select()
+                        await until(pilot, lambda: bool(complete))
                     pane.clear_cache()
                     await pilot.pause(0.2)
                     painted.clear()
