@@ -265,11 +265,8 @@ def link_drawn_at(post: Post, text: str, column: int) -> Link | None:
 
 
 def warm_up() -> None:
-    """Render a little of everything once, so the lazy imports are done before a post, and
-    start the helper processes that long posts are rendered with."""
-    from . import render_pool
-
-    render_pool.start()
+    """Render a little of everything once, so the lazy imports are done before a post. (The
+    helper processes start with the first long post, not here: most starts never need them.)"""
     sample = "# a\n\n*b* `c` [d](https://e)\n\n> f\n\n- g\n\n| h |\n| - |\n| i |\n\n"
     for lexer in ("python", "bash", "javascript", "json", "text"):
         sample += f"```{lexer}\nj = 1\n```\n\n"

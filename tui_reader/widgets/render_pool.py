@@ -3,11 +3,10 @@ the reading pane's thread renders them from the top.
 
 Rich renders about 7 ms per KB of Markdown in one thread, so a 200 KB post took about two
 seconds to become scrollable to its end. Threads cannot share that work (the GIL); helper
-processes can. They come from a *forkserver* preloaded with Rich's Markdown, so a helper
-starts in milliseconds and the app's own threads are never forked. The server is started
-in the background by :func:`start` (after the first post is on screen, or during the pane's
-warm-up); until it is ready, or where it cannot start, everything is rendered in-process,
-exactly as before.
+processes can. They come from a *forkserver* preloaded with Rich's Markdown, so the app's
+own threads are never forked. The helpers are started by the first long post (most starts
+never need them); until they are ready, or where they cannot start, every chunk is rendered
+in-process, exactly as before.
 
 Nothing here touches a running app: it is called from thread workers.
 """
