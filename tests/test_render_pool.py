@@ -34,6 +34,7 @@ def test_helpers_render_exactly_what_this_process_does(monkeypatch: pytest.Monke
     monkeypatch.setattr(render_pool, "PARALLEL_CHARS", 1_000)
     if render_pool.start() is None:
         pytest.skip("no helper processes on this machine")
+    assert render_pool.ready() is not None
     helped = all_lines(source)
     assert helped == alone
     assert [str(s.style) for line in helped for s in line] == [
@@ -62,7 +63,7 @@ def test_items_come_in_order_whoever_makes_them(monkeypatch: pytest.MonkeyPatch)
         return index * 10
 
     with ThreadPoolExecutor(1) as pool:
-        monkeypatch.setattr(render_pool, "start", lambda: pool)
+        monkeypatch.setattr(render_pool, "ready", lambda: pool)
         got = list(render_pool.in_order(8, local, threads(8), lambda value: value))
     assert got == [n * 10 for n in range(8)]
     assert made_here[:2] == [0, 1]  # the first items are never waited for
@@ -76,7 +77,7 @@ def test_a_failing_helper_is_made_good_here(monkeypatch: pytest.MonkeyPatch) -> 
         return future
 
     with ThreadPoolExecutor(1) as pool:
-        monkeypatch.setattr(render_pool, "start", lambda: pool)
+        monkeypatch.setattr(render_pool, "ready", lambda: pool)
         got = list(render_pool.in_order(5, lambda n: n, broken, lambda value: value))
     assert got == [0, 1, 2, 3, 4]
 
@@ -86,7 +87,7 @@ def test_a_pool_that_refuses_work_means_all_is_made_here(monkeypatch: pytest.Mon
         raise RuntimeError("cannot schedule new futures after shutdown")
 
     with ThreadPoolExecutor(1) as pool:
-        monkeypatch.setattr(render_pool, "start", lambda: pool)
+        monkeypatch.setattr(render_pool, "ready", lambda: pool)
         assert list(render_pool.in_order(4, lambda n: n, refused, lambda v: v)) == [0, 1, 2, 3]
 
 
@@ -101,7 +102,7 @@ def test_leaving_early_withdraws_the_helpers_unstarted_items(
         return future
 
     with ThreadPoolExecutor(1) as pool:
-        monkeypatch.setattr(render_pool, "start", lambda: pool)
+        monkeypatch.setattr(render_pool, "ready", lambda: pool)
         items = render_pool.in_order(6, lambda n: n, pending, lambda v: v)
         assert next(items) == 0
         items.close()
@@ -109,10 +110,10 @@ def test_leaving_early_withdraws_the_helpers_unstarted_items(
 
 
 def test_short_posts_never_use_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_pool() -> None:
+    def no_pool() -> None:  # ready() is what rendering asks
         raise AssertionError("a short post asked for the helpers")
 
-    monkeypatch.setattr(render_pool, "start", no_pool)
+    monkeypatch.setattr(render_pool, "ready", no_pool)
     assert all_lines(long_markdown(3))
 
 
@@ -131,3 +132,28 @@ async def test_helpers_start_inside_a_running_app(monkeypatch: pytest.MonkeyPatc
         assert pool is not None and not render_pool._failed
         assert pool.submit(len, "four").result(timeout=60) == 4
     pool.shutdown(wait=True)
+
+
+def test_the_first_long_post_does_not_wait_for_the_helpers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """They start in the background; meanwhile the post is rendered in-process."""
+    import threading
+
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow_start() -> None:
+        started.set()
+        release.wait(10)
+
+    monkeypatch.setattr(render_pool, "_pool", None)
+    monkeypatch.setattr(render_pool, "_failed", False)
+    monkeypatch.setattr(render_pool, "_starting", False)
+    monkeypatch.setattr(render_pool, "start", slow_start)
+    monkeypatch.setattr(render_pool, "PARALLEL_CHARS", 1_000)
+    try:
+        assert all_lines(long_markdown(250))  # rendered while the helpers are still starting
+        assert started.wait(5)
+    finally:
+        release.set()

@@ -4,9 +4,9 @@ the reading pane's thread renders them from the top.
 Rich renders about 7 ms per KB of Markdown in one thread, so a 200 KB post took about two
 seconds to become scrollable to its end. Threads cannot share that work (the GIL); helper
 processes can. They come from a *forkserver* preloaded with Rich's Markdown, so the app's
-own threads are never forked. The helpers are started by the first long post (most starts
-never need them); until they are ready, or where they cannot start, every chunk is rendered
-in-process, exactly as before.
+own threads are never forked. The first long post starts them in the background (most
+starts never need them) and is rendered in-process; so is every chunk where they cannot
+start, exactly as before.
 
 Nothing here touches a running app: it is called from thread workers.
 """
@@ -31,6 +31,7 @@ MAX_HELPERS = 3
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _failed = False
+_starting = False
 
 
 def helper_count() -> int:
@@ -64,6 +65,19 @@ def start() -> ProcessPoolExecutor | None:
         return _pool
 
 
+def ready() -> ProcessPoolExecutor | None:
+    """The helpers if they are running; else ``None``, and they are started in a background
+    thread (starting them waits for the server to import Rich: a post never waits for that)."""
+    global _starting
+    if _pool is None and not _failed:
+        with _lock:
+            if not _starting:
+                _starting = True
+                threading.Thread(target=start, name="render-helpers", daemon=True).start()
+        return None
+    return _pool
+
+
 def in_order(
     count: int,
     local: Callable[[int], T],
@@ -75,7 +89,7 @@ def in_order(
     begun by the time it is needed is made here with ``local`` instead, as is any a helper
     failed on. Abandoning the iterator withdraws the helpers' unstarted items."""
     futures: dict[int, Future[P]] = {}
-    pool = start() if remote is not None and count > 2 else None
+    pool = ready() if remote is not None and count > 2 else None
     if pool is not None and remote is not None:
         try:
             for index in range(count - 1, 1, -1):  # 0 and 1 are made here straight away
