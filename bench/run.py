@@ -218,7 +218,7 @@ async def open_posts(
     store = Store(database)
     app = ReaderApp(store, synthetic.LONG_TAG, base_url="https://simonwillison.net", offline=True)
     painted: list[float] = []
-    complete: list[float] = []
+    completed: list[float] = []
     original = ReadingPane.render_line
     original_restore = ReadingPane._restore_position
 
@@ -228,15 +228,13 @@ async def open_posts(
             painted.append(time.perf_counter())
         return strip
 
-    def restore_position(self: ReadingPane, *, complete_body: bool) -> None:
-        if complete_body and not complete:
-            complete.append(time.perf_counter())
-        original_restore(self, complete=complete_body)
+    def restore_position(self: ReadingPane, *, complete: bool) -> None:
+        if complete and not completed:  # the whole body is there
+            completed.append(time.perf_counter())
+        original_restore(self, complete=complete)
 
     ReadingPane.render_line = render_line  # type: ignore[method-assign]
-    ReadingPane._restore_position = (  # type: ignore[method-assign]
-        lambda self, *, complete: restore_position(self, complete_body=complete)
-    )
+    ReadingPane._restore_position = restore_position  # type: ignore[method-assign]
     results: dict[str, list[float]] = {label: [] for label in synthetic.LONG_SIZES}
     whole: dict[str, list[float]] = {label: [] for label in synthetic.LONG_SIZES}
     try:
@@ -256,22 +254,22 @@ async def open_posts(
             for _ in range(runs):
                 for label, post_id in by_size.items():
                     if pane.post_id == post_id:  # open another first: this one is opened anew
-                        complete.clear()
+                        completed.clear()
                         other = next(i for i in by_size.values() if i != post_id)
                         screen.post_list.select_post(other)
                         screen.post_list.action_select()
-                        await until(pilot, lambda: bool(complete))
+                        await until(pilot, lambda: bool(completed))
                     pane.clear_cache()
                     await pilot.pause(0.2)
                     painted.clear()
-                    complete.clear()
+                    completed.clear()
                     start = time.perf_counter()
                     screen.post_list.select_post(post_id)
                     screen.post_list.action_select()
                     await until(pilot, lambda: bool(painted))
                     results[label].append((painted[0] - start) * 1000)
-                    await until(pilot, lambda: bool(complete))
-                    whole[label].append((complete[0] - start) * 1000)
+                    await until(pilot, lambda: bool(completed))
+                    whole[label].append((completed[0] - start) * 1000)
                     await app.workers.wait_for_complete()
     finally:
         ReadingPane.render_line = original  # type: ignore[method-assign]

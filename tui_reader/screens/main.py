@@ -90,7 +90,7 @@ class MainScreen(ReadingScreen):
     def on_mount(self) -> None:
         """Paint from the cache at once, then refresh in the background."""
         cursor = self._state.cursors.get(self.tag)
-        rows = min(self.FIRST_ROWS, 2 * self.app.size.height)
+        rows = min(self.FIRST_ROWS, max(50, 2 * self.app.size.height))  # size 0: not known yet
         first = self._loader.first_screen(cursor, rows)
         self.query_one(StatusBar).status = self._loader.status
         self._tracker.start(first.read)
