@@ -5,6 +5,7 @@ the keys and setting that turn them off."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from tui_reader.app import ReaderApp
 from tui_reader.core.cache.store import Store
 from tui_reader.core.user.settings import load_settings
 from tui_reader.screens.main import MainScreen
+from tui_reader.widgets.reading_pane import ReadingPane
 
 SIZE = (110, 40)
 
@@ -251,5 +253,65 @@ async def test_a_picture_arriving_above_keeps_the_line_read_in_place(
             text = await pictures_settled(pilot)
             assert len(block_lines(text)) == 8
             assert text.splitlines()[round(pane.scroll_offset.y)] == top
+    finally:
+        gate.set()
+
+
+async def test_a_saved_place_is_the_same_with_pictures_drawn_loading_or_off(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    urls = serve_pictures(site)
+    post = picture_post(1, [("A red box", urls["png"])])
+    paragraphs = "\n\n".join(f"Paragraph number {n}." for n in range(80))
+    post = replace(post, markdown=post.markdown + "\n\n" + paragraphs)
+    config = tmp_path / "config.toml"
+
+    def app_with(settings: str) -> tuple[ReaderApp, Store]:
+        store = Store(tmp_path / "cache" / "cache.sqlite3")
+        store.merge("training-data", [post])
+        config.write_text(settings, encoding="utf-8")
+        return make_app(store, offline=False, base_url=site.url, config_path=config), store
+
+    def top_line(app: ReaderApp) -> str:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        pane = screen.reading_pane
+        return pane.plain_text.splitlines()[round(pane.scroll_offset.y)]
+
+    app, store = app_with("")
+    async with app.run_test(size=SIZE) as pilot:
+        assert len(block_lines(await open_post(pilot))) == 8
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        pane = screen.reading_pane
+        pane.scroll_to(y=pane.plain_text.splitlines().index("Paragraph number 30."), animate=False)
+        await settle(pilot)
+        assert top_line(app) == "Paragraph number 30."
+    saved = store.position(post.id)
+
+    app, store = app_with('images = "off"\n')  # no pictures: the text alone, shorter
+    async with app.run_test(size=SIZE) as pilot:
+        await open_post(pilot)
+        assert top_line(app) == "Paragraph number 30."
+    assert store.position(post.id) == saved  # left where it was: nothing to save
+
+    shutil.rmtree(tmp_path / "cache" / "pictures")  # to be downloaded again, held back
+    gate = threading.Event()
+    site.set_fault("/static/red.png", Fault(gate=gate))
+    app, store = app_with("")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            pane = app.screen.query_one(ReadingPane)
+            for _ in range(100):  # not settle(): it would wait for the held picture
+                await pilot.pause(0.02)
+                if "Paragraph number 79." in pane.plain_text and round(pane.scroll_offset.y):
+                    break
+            assert "Loading the picture…" in pane.plain_text
+            assert top_line(app) == "Paragraph number 30."
+            gate.set()
+            assert len(block_lines(await pictures_settled(pilot))) == 8
+            assert top_line(app) == "Paragraph number 30."
     finally:
         gate.set()

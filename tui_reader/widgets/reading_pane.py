@@ -281,19 +281,32 @@ class ReadingPane(ScrollView, can_focus=True):
 
     @property
     def position(self) -> int:
-        """The line at the top of the pane (what is remembered of a post)."""
+        """The line at the top of the pane (what is remembered of a post), counted in the
+        post's text: a picture counts as the lines it replaces, so the place is the same
+        whether its pictures are drawn, still loading or off."""
         if self._restore_line:  # not scrolled there yet: still the place to come back to
             return self._restore_line
-        return round(self.scroll_offset.y)
+        top, header = round(self.scroll_offset.y), len(self._header)
+        if self._pictures is None or top <= header:
+            return top
+        return header + self._pictures.body_index(top - header)
+
+    def _shown_line(self, line: int) -> int:
+        """Where text line ``line`` (as :attr:`position` counts) is drawn now."""
+        header = len(self._header)
+        if self._pictures is None or line <= header:
+            return line
+        return header + self._pictures.shown_index(line - header)
 
     def _restore_position(self, *, complete: bool) -> None:
         """Scroll to the remembered line once enough of the body is there."""
         line = self._restore_line
         if not line or self._post is None:
             return
-        if complete or self.line_count >= line + self.size.height:
+        y = self._shown_line(line)
+        if complete or self.line_count >= y + self.size.height:
             self._restore_line = 0
-            self.scroll_to(y=line, animate=False, immediate=True, force=True)
+            self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
