@@ -301,6 +301,10 @@ class ReadingPane(ScrollView, can_focus=True):
         # (it competes for the GIL with mounting and the list's first read).
         self.set_timer(self.WARM_UP_DELAY, self._warm_up)
 
+    def on_unmount(self) -> None:
+        if self._pictures is not None:
+            self._pictures.release()  # pictures sent to the terminal are deleted there
+
     def _warm_up(self) -> None:
         if self._key is None:  # a post being rendered warms up Rich anyway
             from .markdown_lines import warm_up
