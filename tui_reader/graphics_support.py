@@ -25,7 +25,7 @@ from dataclasses import dataclass
 KITTY, SIXEL, BLOCKS = "kitty", "sixel", "blocks"
 DEFAULT_CELL = (10, 20)
 """A cell's pixels (width, height) when the terminal does not say."""
-SIXEL_BUILT = False
+SIXEL_BUILT = True
 """Whether this build draws Sixel (``widgets/picture_sixel.py``)."""
 
 

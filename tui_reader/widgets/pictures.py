@@ -62,6 +62,7 @@ class _Picture:
     image_id: int = 0  # Kitty graphics: its id in the terminal (0: none yet)
     sent: bool = False  # Kitty graphics: the terminal holds it
     placed: tuple[int, int] | None = None  # Kitty graphics: the cells of its placement
+    rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # Sixel, by size
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,9 @@ class PictureLayer:
         self._setting = "auto"
         self._graphics: Graphics | None = None  # decided when the first picture is drawn
         self._next_id = 0
+        self._overlays: dict[int, str] = {}  # Sixel: spliced line -> its row's image
+        self._queued: dict[int, tuple[int, str]] = {}  # Sixel: screen line -> (x, row)
+        self._hooked = False
 
     def configure(self, session: ReaderSession) -> None:
         """Take the settings, the site and the picture store from ``session`` (at mount: cheap,
@@ -144,6 +148,7 @@ class PictureLayer:
         """``body`` with the pictures drawn in (``body`` itself when pictures are off)."""
         self._origin = None
         self._addresses = []
+        self._overlays = {}
         if not self.enabled or width < 1:
             self._forget_sent(set())
             return body
@@ -161,6 +166,8 @@ class PictureLayer:
             picture = self._picture(run.address)
             drawn = self._drawn(run, picture, width, max_rows)
             if drawn is not None:
+                for offset, row in enumerate(picture.rows.get((width, max_rows), ())):
+                    self._overlays[len(shown) + offset] = row
                 shown += drawn
                 origin += [run.start] * len(drawn)
                 done = run.start if not run.alone else run.end
@@ -189,6 +196,37 @@ class PictureLayer:
         if self._origin is None or not 0 <= shown_index < len(self._origin):
             return shown_index
         return self._origin[shown_index]
+
+    @property
+    def has_overlays(self) -> bool:
+        """Whether Sixel images are drawn over some spliced lines."""
+        return bool(self._overlays)
+
+    def overlay(self, shown_index: int) -> str | None:
+        """The Sixel image drawn over spliced line ``shown_index``, if any."""
+        return self._overlays.get(shown_index)
+
+    def queue_overlay(self, row: str, x: int, y: int) -> None:
+        """Draw Sixel ``row`` at screen cell (``x``, ``y``) once the frame being painted is
+        written (after Textual's own output, so that its text does not cover it)."""
+        if not self._hooked:
+            self._hooked = True
+            app = self._pane.app
+            after = app.post_display_hook
+
+            def post_display_hook() -> None:
+                after()
+                self._write_overlays()
+
+            setattr(app, "post_display_hook", post_display_hook)  # noqa: B010
+        self._queued[y] = (x, row)
+
+    def _write_overlays(self) -> None:
+        if self._queued:
+            from .picture_sixel import overlay
+
+            queued, self._queued = self._queued, {}
+            self._write("".join(overlay(row, x, y) for y, (x, row) in sorted(queued.items())))
 
     def _drawn(self, run: _Run, picture: _Picture, width: int, max_rows: int) -> list[Line] | None:
         """The picture's lines at this size (caption included when it stands alone), or None
@@ -246,6 +284,9 @@ class PictureLayer:
         graphics = self.graphics
         if graphics.kind == "kitty":
             await self._get_kitty(address, picture, alt, size, graphics)
+            return
+        if graphics.kind == "sixel":
+            await self._get_sixel(address, picture, alt, size)
             return
         other = address in self._asked
         from ..core.images.prefetch import obtain_picture
@@ -331,6 +372,53 @@ class PictureLayer:
         if address in self._addresses:
             self._changed()
 
+    async def _get_sixel(
+        self, address: str, picture: _Picture, alt: str, size: tuple[int, int]
+    ) -> None:
+        """Like :meth:`_get` with Sixel: the picture at this size is encoded (a Sixel image
+        for each of its rows) in the thread; its lines are blank cells drawn over."""
+        from ..graphics_support import cell_pixels
+        from . import picture_sixel as sixel
+        from .picture_blocks import caption_lines, picture_size
+
+        store, client, policy = self._store, self._client, self._policy
+        assert store is not None
+        other = address in self._asked
+        cell = cell_pixels((2, 1, 0))
+        width, max_rows = size
+
+        def work() -> tuple[tuple[int, int], list[Line], list[str]]:
+            from ..core.images.prefetch import obtain_picture
+
+            decoded = obtain_picture(
+                picture.verdict.url,
+                store=store,
+                policy=policy,
+                client=client,
+                other_hosts=other,
+                keep=(width * cell[0], max_rows * cell[1]),
+            )
+            natural = (decoded.width, decoded.height)
+            columns, rows = picture_size(natural, width, max_rows, cell)
+            image = sixel.scale_for_cells(decoded.image, columns, rows, cell)
+            encoded = sixel.encode_rows(image, cell[1])
+            lines = sixel.blank_lines(rows, width) + caption_lines(alt, width)
+            return natural, lines, encoded
+
+        async with self._slots:
+            try:
+                picture.natural, lines, encoded = await in_daemon_thread(work, name="picture")
+            except PictureError as error:
+                picture.state, picture.reason = _FAILED, error.message
+                picture.drawn.clear()
+            else:
+                picture.state = _READY
+                if size in picture.drawn:  # still the size wanted
+                    picture.rows = {size: encoded}
+                    picture.drawn[size] = lines
+        if address in self._addresses:
+            self._changed()
+
     # -- the terminal -----------------------------------------------------------------------
 
     @property
@@ -364,10 +452,16 @@ class PictureLayer:
         return self._next_id
 
     def _forget_sent(self, keep: set[str]) -> None:
-        """Delete from the terminal the pictures sent that are not in ``keep``."""
+        """Delete from the terminal the pictures sent that are not in ``keep``, and forget
+        the Sixel data of those not in it (drawn again when shown)."""
         for address, picture in self._pictures.items():
-            if picture.sent and address not in keep:
+            if address in keep:
+                continue
+            if picture.sent:
                 self._delete(picture)
+            if picture.rows:
+                picture.rows.clear()
+                picture.drawn.clear()
 
     def _delete(self, picture: _Picture) -> None:
         """Delete ``picture`` from the terminal if it was sent (drawn again when shown)."""

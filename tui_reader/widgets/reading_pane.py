@@ -17,7 +17,7 @@ from rich.style import Style
 from textual import events, on
 from textual.binding import BindingType
 from textual.cache import LRUCache
-from textual.geometry import Offset, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -469,3 +469,22 @@ class ReadingPane(ScrollView, can_focus=True):
             strip = Strip(line).apply_style(style).crop_extend(0, width, style)
             self._strips[key] = strip
         return strip
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines Textual is about to write; Sixel pictures' rows among them are queued to
+        be drawn over them once the frame is written (cached lines are written again too)."""
+        strips = super().render_lines(crop)
+        pictures = self._pictures
+        if pictures is not None and pictures.has_overlays and self.screen.is_active:
+            content, region = self.scrollable_content_region, self.region
+            left, right = content.x - region.x, content.right - region.x
+            if crop.x <= left and crop.right >= right:  # the whole width is shown
+                header, top = len(self._header), self.scroll_offset.y
+                last_line = self.app.size.height - 1  # never: a Sixel there could scroll
+                for y in range(content.height):
+                    screen_y = content.y + y
+                    if crop.y <= screen_y - region.y < crop.bottom and screen_y < last_line:
+                        row = pictures.overlay(top + y - header)
+                        if row is not None:
+                            pictures.queue_overlay(row, content.x, screen_y)
+        return strips
