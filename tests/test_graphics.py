@@ -185,3 +185,71 @@ def test_a_picture_is_sent_no_larger_than_its_cells() -> None:
     assert kitty.fit_for_sending(big, 50, 16, (9, 20)).size == (450, 320)
     small = Image.new("RGB", (100, 50))
     assert kitty.fit_for_sending(small, 12, 3, (9, 20)) is small
+
+
+def decode_sixel(data: str) -> tuple[tuple[int, int], dict[tuple[int, int], tuple[int, int, int]]]:
+    """A small Sixel reader for the tests: the raster size and each pixel set, as the colour
+    (percentages) of the register that painted it."""
+    match = re.fullmatch(r'\x1bP0;1;0q"1;1;(\d+);(\d+)(.*)\x1b\\', data, re.DOTALL)
+    assert match, data[:40]
+    size = (int(match.group(1)), int(match.group(2)))
+    registers: dict[int, tuple[int, int, int]] = {}
+    pixels: dict[tuple[int, int], tuple[int, int, int]] = {}
+    x = top = 0
+    colour = (0, 0, 0)
+    for token in re.findall(r"#\d+(?:;2;\d+;\d+;\d+)?|!\d+.|[$\-]|[?-~]", match.group(3)):
+        if token.startswith("#"):
+            number, *definition = token[1:].split(";")
+            if definition:
+                registers[int(number)] = tuple(int(v) for v in definition[1:])  # type: ignore[assignment]
+            else:
+                colour = registers[int(number)]
+        elif token == "$":
+            x = 0
+        elif token == "-":
+            x, top = 0, top + 6
+        else:
+            count, char = (int(token[1:-1]), token[-1]) if token.startswith("!") else (1, token)
+            bits = ord(char) - 63
+            for column in range(x, x + count):
+                for shift in range(6):
+                    if bits >> shift & 1:
+                        pixels[(column, top + shift)] = colour
+            x += count
+    return size, pixels
+
+
+def test_sixel_rows_paint_exactly_their_own_pixels_in_the_pictures_colours() -> None:
+    from tui_reader.widgets import picture_sixel as sixel
+
+    image = Image.new("RGB", (40, 34), (250, 250, 250))
+    image.paste((230, 40, 40), (0, 0, 20, 20))  # red square over both rows
+    image.paste((40, 90, 220), (25, 20, 40, 34))  # blue block in the second row
+    rows = sixel.encode_rows(image, 17)
+    assert len(rows) == 2
+    for number, row in enumerate(rows):
+        size, pixels = decode_sixel(row)
+        assert size == (40, 17)
+        assert set(pixels) == {(x, y) for x in range(40) for y in range(17)}  # nothing beyond
+        for (x, y), colour in pixels.items():
+            expected = image.getpixel((x, y + 17 * number))
+            assert isinstance(expected, tuple)
+            assert colour == tuple(value * 100 // 255 for value in expected)
+    assert "!20" in rows[0]  # runs are run-length encoded
+
+
+def test_a_sixel_photo_is_encoded_quickly_enough_for_a_worker() -> None:
+    import time
+
+    from tui_reader.widgets import picture_sixel as sixel
+
+    photo = Image.effect_noise((800, 400), 50).convert("RGB")
+    start = time.perf_counter()
+    rows = sixel.encode_rows(photo, 20)
+    assert len(rows) == 20 and time.perf_counter() - start < 5
+
+
+def test_an_overlay_saves_moves_draws_and_restores_the_cursor() -> None:
+    from tui_reader.widgets.picture_sixel import overlay
+
+    assert overlay("<sixel>", 4, 9) == "\x1b7\x1b[10;5H<sixel>\x1b8"

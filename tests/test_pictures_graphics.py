@@ -1,7 +1,11 @@
-"""Kitty graphics in the reading pane (``images = "kitty"``), against the loopback site: the
-pane's lines hold placeholder cells where the blocks would be, each picture is sent to the
-terminal once (scrolling, repainting and coming back to the post send nothing more), and a
-picture is deleted from the terminal when its post is left and when the app ends."""
+"""Terminal graphics in the reading pane, against the loopback site.
+
+Kitty (``images = "kitty"``): the pane's lines hold placeholder cells where the blocks would
+be, each picture is sent to the terminal once (scrolling, repainting and coming back to the
+post send nothing more), and a picture is deleted from the terminal when its post is left and
+when the app ends. Sixel (``images = "sixel"``): the rows are blank lines, each drawn over
+where it is on screen after the frame, again where it moves to when scrolled, never under
+another screen. Without a terminal, "auto" draws blocks and writes nothing."""
 
 from __future__ import annotations
 
@@ -173,3 +177,52 @@ async def test_without_a_terminal_auto_draws_blocks_and_sends_nothing(
         assert pane_of(pilot).reading_pane.pictures.graphics.kind == "blocks"
     assert len(block_lines(text)) == 8 and not placeholder_lines(text)
     assert graphics(written) == []
+
+
+SIXEL = 'images = "sixel"\n'
+
+
+def sixel_rows(written: list[str]) -> list[tuple[int, int]]:
+    """The screen cells (row, column; 1-based) where Sixel images were drawn, in order."""
+    found = re.findall(r"\x1b7\x1b\[(\d+);(\d+)H\x1bP", "".join(written))
+    return [(int(row), int(column)) for row, column in found]
+
+
+async def test_sixel_rows_are_drawn_over_blank_lines_where_they_are_on_screen(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    urls = serve_pictures(site)
+    app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=SIXEL)
+    async with app.run_test(size=(110, 20)) as pilot:  # short: the post scrolls
+        written = capture(app)
+        text = await open_post(pilot)
+        pane = pane_of(pilot).reading_pane
+        assert pane.pictures.graphics.kind == "sixel"
+        lines = text.splitlines()
+        caption = lines.index("A red box")
+        assert lines[caption - 8 : caption] == [""] * 8  # 300 x 150 px: 8 rows of 10 x 20
+        assert not block_lines(text) and "Image:" not in text and graphics(written) == []
+        content = pane.scrollable_content_region
+
+        def visible_rows() -> list[tuple[int, int]]:
+            """Where the picture's rows are on screen now, those inside the pane."""
+            first = content.y + caption - 8 - round(pane.scroll_offset.y)  # text has the header
+            rows = [first + row for row in range(8)]
+            return [(y + 1, content.x + 1) for y in rows if content.y <= y < content.bottom]
+
+        shown = visible_rows()
+        assert 3 <= len(shown) < 8  # the picture runs past the pane's bottom
+        assert sorted(set(sixel_rows(written))) == shown
+        # Scrolled by two lines: the rows are drawn two lines higher, two more of them.
+        written.clear()
+        pane.scroll_to(y=2, animate=False, immediate=True)
+        await settle(pilot)
+        assert sorted(set(sixel_rows(written))) == visible_rows()
+        assert visible_rows()[0][0] == shown[0][0] - 2 and len(visible_rows()) == len(shown) + 2
+        # Under another screen (the help), nothing is drawn over it.
+        await pilot.press("question_mark")
+        await settle(pilot)
+        written.clear()
+        pane.refresh()
+        await settle(pilot)
+        assert sixel_rows(written) == []
