@@ -81,9 +81,9 @@ def winsize(rows: int, columns: int, width: int, height: int) -> bytes:
 def test_a_cell_size_comes_from_the_window_size_in_pixels() -> None:
     assert cell_from_winsize(winsize(40, 120, 1080, 800)) == (9, 20)
     assert cell_from_winsize(winsize(50, 200, 3200, 1700)) == (16, 34)
-    assert cell_from_winsize(winsize(40, 120, 0, 0)) == graphics_support.DEFAULT_CELL
-    assert cell_from_winsize(winsize(0, 0, 0, 0)) == graphics_support.DEFAULT_CELL
-    assert cell_from_winsize(winsize(1, 1, 60_000, 60_000)) == graphics_support.DEFAULT_CELL
+    assert cell_from_winsize(winsize(40, 120, 0, 0)) is None  # pixels not reported
+    assert cell_from_winsize(winsize(0, 0, 0, 0)) is None
+    assert cell_from_winsize(winsize(1, 1, 60_000, 60_000)) is None
 
 
 def test_the_cell_size_is_asked_of_the_terminal_and_defaults_without_one(
@@ -103,7 +103,10 @@ def test_the_cell_size_is_asked_of_the_terminal_and_defaults_without_one(
     assert graphics_support.cell_pixels((2, 1)) == (8, 16)
     assert asked == [2, 1]
     monkeypatch.setattr(fcntl, "ioctl", lambda *args: (_ for _ in ()).throw(OSError()))
+    assert graphics_support.terminal_cell((2, 1, 0)) is None
     assert graphics_support.cell_pixels((2, 1, 0)) == graphics_support.DEFAULT_CELL
+    monkeypatch.setattr(fcntl, "ioctl", lambda *args: winsize(30, 100, 0, 0))
+    assert graphics_support.cell_pixels() == graphics_support.DEFAULT_CELL
 
 
 def test_sizes_keep_the_proportions_in_the_cells_given() -> None:

@@ -11,8 +11,9 @@ Which terminal gets what (each claim checked, sources in the comments below):
   speak the Kitty protocol but not its placeholders, so they get Sixel.
 - Sixel: foot, WezTerm, iTerm2, Windows Terminal (1.22+), Konsole (22.04+), mlterm.
 - Half-cell blocks: anything else, and always inside tmux or screen (in auto), without a
-  terminal (tests, pipes), and when 24-bit colour is not on (placeholders carry the picture's
-  id in their colour).
+  terminal (tests, pipes), when 24-bit colour is not on (placeholders carry the picture's id
+  in their colour), and for Sixel when the terminal does not tell its cells' pixel size
+  (the rows would not line up with the text).
 """
 
 from __future__ import annotations
@@ -95,32 +96,37 @@ def choose(
     return Graphics(kind)
 
 
-def cell_pixels(fds: tuple[int, ...] = (1, 2, 0)) -> tuple[int, int]:
-    """A cell's size in pixels (width, height), from the terminal's window size
-    (``TIOCGWINSZ``: its pixels over its cells) on the first of ``fds`` that answers, else
+def cell_pixels(fds: tuple[int, ...] = (2, 1, 0)) -> tuple[int, int]:
+    """A cell's size in pixels (width, height): :func:`terminal_cell`, else
     :data:`DEFAULT_CELL`."""
+    return terminal_cell(fds) or DEFAULT_CELL
+
+
+def terminal_cell(fds: tuple[int, ...] = (2, 1, 0)) -> tuple[int, int] | None:
+    """A cell's size in pixels from the terminal's window size (``TIOCGWINSZ``: its pixels
+    over its cells) on the first of ``fds`` that is a terminal; None when none says."""
     try:
         import fcntl
         import termios
     except ImportError:  # Windows: no ioctl
-        return DEFAULT_CELL
+        return None
     for fd in fds:
         try:
             packed = fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8)
         except OSError:
             continue
         return cell_from_winsize(packed)
-    return DEFAULT_CELL
+    return None
 
 
-def cell_from_winsize(packed: bytes) -> tuple[int, int]:
+def cell_from_winsize(packed: bytes) -> tuple[int, int] | None:
     """A cell's pixels from a packed ``struct winsize`` (rows, columns, x pixels, y pixels);
-    :data:`DEFAULT_CELL` when the terminal leaves the pixels at 0 or gives nonsense."""
+    None when the terminal leaves the pixels at 0 or gives nonsense."""
     rows, columns, width, height = struct.unpack("HHHH", packed[:8])
     if rows < 1 or columns < 1 or width < columns or height < rows:
-        return DEFAULT_CELL
+        return None
     cell = (width // columns, height // rows)
-    return cell if 2 <= cell[0] <= 200 and 2 <= cell[1] <= 400 else DEFAULT_CELL
+    return cell if 2 <= cell[0] <= 200 and 2 <= cell[1] <= 400 else None
 
 
 def _number(text: str) -> int:

@@ -326,7 +326,7 @@ class PictureLayer:
         if not picture.image_id:
             picture.image_id = self._new_image_id()
         image_id, natural, send = picture.image_id, picture.natural, not picture.sent
-        cell = cell_pixels((2, 1, 0))
+        cell = cell_pixels()
         width, max_rows = size
 
         def work() -> tuple[tuple[int, int], tuple[int, int], list[Line], str]:
@@ -384,7 +384,7 @@ class PictureLayer:
         store, client, policy = self._store, self._client, self._policy
         assert store is not None
         other = address in self._asked
-        cell = cell_pixels((2, 1, 0))
+        cell = cell_pixels()
         width, max_rows = size
 
         def work() -> tuple[tuple[int, int], list[Line], list[str]]:
@@ -428,13 +428,16 @@ class PictureLayer:
         if self._graphics is None:
             import sys
 
-            from ..graphics_support import choose
+            from ..graphics_support import Graphics, choose, terminal_cell
 
             app = self._pane.app
             output = sys.__stderr__  # where Textual's driver writes
             terminal = not app.is_headless and output is not None and output.isatty()
             truecolor = app.console.color_system == "truecolor"
-            self._graphics = choose(self._setting, terminal=terminal, truecolor=truecolor)
+            graphics = choose(self._setting, terminal=terminal, truecolor=truecolor)
+            if graphics.kind == "sixel" and terminal and terminal_cell() is None:
+                graphics = Graphics("blocks")  # rows would not line up with the cells
+            self._graphics = graphics
         return self._graphics
 
     def release(self) -> None:
