@@ -278,8 +278,7 @@ class PictureLayer:
     async def _get(self, address: str, picture: _Picture, alt: str, size: tuple[int, int]) -> None:
         """Get (store, else download; decode) and draw one picture in a daemon thread, then
         tell the pane."""
-        store, client, policy = self._store, self._client, self._policy
-        if store is None:
+        if self._store is None:
             return
         graphics = self.graphics
         if graphics.kind == "kitty":
@@ -288,14 +287,13 @@ class PictureLayer:
         if graphics.kind == "sixel":
             await self._get_sixel(address, picture, alt, size)
             return
-        other = address in self._asked
-        from ..core.images.prefetch import obtain_picture
+        from ..core.images.decode import KEEP_SIZE
         from .picture_blocks import draw_picture
 
+        fetch = self._fetcher(address, picture)
+
         def work() -> tuple[DecodedPicture, list[Line]]:
-            decoded = picture.decoded or obtain_picture(
-                picture.verdict.url, store=store, policy=policy, client=client, other_hosts=other
-            )
+            decoded = picture.decoded or fetch(KEEP_SIZE)
             return decoded, draw_picture(decoded, alt, *size)
 
         async with self._slots:
@@ -311,6 +309,29 @@ class PictureLayer:
         if address in self._addresses:
             self._changed()
 
+    def _fetcher(
+        self, address: str, picture: _Picture
+    ) -> Callable[[tuple[int, int]], DecodedPicture]:
+        """A function (for the worker thread) getting the picture from the store, else the
+        network, decoded to fit in the given pixels."""
+        store, client, policy = self._store, self._client, self._policy
+        assert store is not None
+        other = address in self._asked
+
+        def fetch(keep: tuple[int, int]) -> DecodedPicture:
+            from ..core.images.prefetch import obtain_picture
+
+            return obtain_picture(
+                picture.verdict.url,
+                store=store,
+                policy=policy,
+                client=client,
+                other_hosts=other,
+                keep=keep,
+            )
+
+        return fetch
+
     async def _get_kitty(
         self, address: str, picture: _Picture, alt: str, size: tuple[int, int], graphics: Graphics
     ) -> None:
@@ -320,9 +341,7 @@ class PictureLayer:
         from . import picture_kitty as kitty
         from .picture_blocks import caption_lines, picture_size
 
-        store, client, policy = self._store, self._client, self._policy
-        assert store is not None
-        other = address in self._asked
+        fetch = self._fetcher(address, picture)
         if not picture.image_id:
             picture.image_id = self._new_image_id()
         image_id, natural, send = picture.image_id, picture.natural, not picture.sent
@@ -330,18 +349,9 @@ class PictureLayer:
         width, max_rows = size
 
         def work() -> tuple[tuple[int, int], tuple[int, int], list[Line], str]:
-            from ..core.images.prefetch import obtain_picture
-
             known, data = natural, ""
             if send or known is None:
-                decoded = obtain_picture(
-                    picture.verdict.url,
-                    store=store,
-                    policy=policy,
-                    client=client,
-                    other_hosts=other,
-                    keep=(width * cell[0], max_rows * cell[1]),
-                )
+                decoded = fetch((width * cell[0], max_rows * cell[1]))
                 known = (decoded.width, decoded.height)
             columns, rows = picture_size(known, width, max_rows, cell)
             columns, rows = min(columns, kitty.MAX_CELLS), min(rows, kitty.MAX_CELLS)
@@ -381,23 +391,12 @@ class PictureLayer:
         from . import picture_sixel as sixel
         from .picture_blocks import caption_lines, picture_size
 
-        store, client, policy = self._store, self._client, self._policy
-        assert store is not None
-        other = address in self._asked
+        fetch = self._fetcher(address, picture)
         cell = cell_pixels()
         width, max_rows = size
 
         def work() -> tuple[tuple[int, int], list[Line], list[str]]:
-            from ..core.images.prefetch import obtain_picture
-
-            decoded = obtain_picture(
-                picture.verdict.url,
-                store=store,
-                policy=policy,
-                client=client,
-                other_hosts=other,
-                keep=(width * cell[0], max_rows * cell[1]),
-            )
+            decoded = fetch((width * cell[0], max_rows * cell[1]))
             natural = (decoded.width, decoded.height)
             columns, rows = picture_size(natural, width, max_rows, cell)
             image = sixel.scale_for_cells(decoded.image, columns, rows, cell)
