@@ -74,6 +74,16 @@ def test_a_forced_protocol_is_used_even_unknown_and_wrapped_in_tmux() -> None:
     assert choose("auto", tmux, terminal=True, truecolor=True) == Graphics("blocks")
 
 
+def test_sixel_needs_the_cells_pixel_size() -> None:
+    foot = {"TERM": "foot"}
+    for setting in ("auto", "sixel"):
+        known = choose(setting, foot, terminal=True, truecolor=True, sixel_built=True)
+        unknown = choose(
+            setting, foot, terminal=True, truecolor=True, cell_known=False, sixel_built=True
+        )
+        assert (known.kind, unknown.kind) == ("sixel", "blocks")
+
+
 def winsize(rows: int, columns: int, width: int, height: int) -> bytes:
     return struct.pack("HHHH", rows, columns, width, height)
 

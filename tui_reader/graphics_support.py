@@ -73,25 +73,28 @@ def choose(
     *,
     terminal: bool,
     truecolor: bool,
+    cell_known: bool = True,
     sixel_built: bool = SIXEL_BUILT,
 ) -> Graphics:
     """The graphics for ``images = setting`` ("auto", "blocks", "kitty" or "sixel").
 
     ``terminal``: the app draws on a real terminal (not headless, output a tty);
-    ``truecolor``: the app writes 24-bit colours. A forced protocol is used as asked (in tmux,
-    wrapped for its passthrough), but Sixel only when built and Kitty only with 24-bit colour;
-    "auto" is :func:`detect` on a terminal, else blocks.
+    ``truecolor``: the app writes 24-bit colours; ``cell_known``: the terminal told its cells'
+    pixel size. A forced protocol is used as asked (in tmux, wrapped for its passthrough), but
+    Sixel only when built and the cell size is known (else its rows would not line up with the
+    text), Kitty only with 24-bit colour; "auto" is :func:`detect` on a terminal, else blocks.
     """
     environ = os.environ if environ is None else environ
     in_tmux = bool(environ.get("TMUX"))
     if setting == KITTY:
         return Graphics(KITTY, tmux=in_tmux) if truecolor else Graphics(BLOCKS)
+    sixel = sixel_built and cell_known
     if setting == SIXEL:
-        return Graphics(SIXEL, tmux=in_tmux) if sixel_built else Graphics(BLOCKS)
+        return Graphics(SIXEL, tmux=in_tmux) if sixel else Graphics(BLOCKS)
     if setting != "auto" or not terminal:
         return Graphics(BLOCKS)
     kind = detect(environ)
-    if (kind == KITTY and not truecolor) or (kind == SIXEL and not sixel_built):
+    if (kind == KITTY and not truecolor) or (kind == SIXEL and not sixel):
         return Graphics(BLOCKS)
     return Graphics(kind)
 

@@ -427,16 +427,16 @@ class PictureLayer:
         if self._graphics is None:
             import sys
 
-            from ..graphics_support import Graphics, choose, terminal_cell
+            from ..graphics_support import choose, terminal_cell
 
             app = self._pane.app
             output = sys.__stderr__  # where Textual's driver writes
             terminal = not app.is_headless and output is not None and output.isatty()
             truecolor = app.console.color_system == "truecolor"
-            graphics = choose(self._setting, terminal=terminal, truecolor=truecolor)
-            if graphics.kind == "sixel" and terminal and terminal_cell() is None:
-                graphics = Graphics("blocks")  # rows would not line up with the cells
-            self._graphics = graphics
+            known = not terminal or terminal_cell() is not None  # tests: the default cell
+            self._graphics = choose(
+                self._setting, terminal=terminal, truecolor=truecolor, cell_known=known
+            )
         return self._graphics
 
     def release(self) -> None:
