@@ -8,6 +8,7 @@ import re
 import struct
 import unicodedata
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -45,6 +46,26 @@ TERMINALS = [
 
 @pytest.mark.parametrize(("environ", "expected"), TERMINALS)
 def test_the_terminal_is_known_from_its_environment(environ: dict[str, str], expected: str) -> None:
+    assert detect(environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("version: Version = Version(0, 26, 5)\n", "blocks"),  # Debian 12: no placeholders
+        ("version: Version = Version(0, 28, 0)\n", "kitty"),
+        ("version: Version = Version(0, 41, 1)\n", "kitty"),
+        ("nothing to read here\n", "kitty"),  # unknown: a recent kitty is likelier
+        (None, "kitty"),
+    ],
+)
+def test_a_kitty_too_old_for_placeholders_gets_blocks(
+    tmp_path: Path, written: str | None, expected: str
+) -> None:
+    if written is not None:
+        (tmp_path / "kitty").mkdir()
+        (tmp_path / "kitty" / "constants.py").write_text(written)
+    environ = {"TERM": "xterm-kitty", "KITTY_INSTALLATION_DIR": str(tmp_path)}
     assert detect(environ) == expected
 
 

@@ -7,8 +7,9 @@ when the first picture is drawn, never before the first frame. No Textual or Ric
 
 Which terminal gets what (each claim checked, sources in the comments below):
 
-- Kitty graphics with Unicode placeholders: kitty, Ghostty. Not WezTerm nor Konsole, which
-  speak the Kitty protocol but not its placeholders, so they get Sixel.
+- Kitty graphics with Unicode placeholders: kitty (0.28 and later; an older one, as its
+  installation tells, gets blocks), Ghostty. Not WezTerm nor Konsole, which speak the Kitty
+  protocol but not its placeholders, so they get Sixel.
 - Sixel: foot, WezTerm, iTerm2, Windows Terminal (1.22+), Konsole (22.04+), mlterm.
 - Half-cell blocks: anything else, and always inside tmux or screen (in auto), without a
   terminal (tests, pipes), when 24-bit colour is not on (placeholders carry the picture's id
@@ -19,6 +20,7 @@ Which terminal gets what (each claim checked, sources in the comments below):
 from __future__ import annotations
 
 import os
+import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,9 +47,11 @@ def detect(environ: Mapping[str, str]) -> str:
     program = environ.get("TERM_PROGRAM", "")
     if environ.get("TMUX") or term.startswith(("screen", "tmux")) or program == "tmux":
         return BLOCKS  # a multiplexer: what reaches the terminal is not known
-    # kitty: the protocol's home (https://sw.kovidgoyal.net/kitty/graphics-protocol/).
+    # kitty: the protocol's home (https://sw.kovidgoyal.net/kitty/graphics-protocol/); its
+    # Unicode placeholders came with 0.28.0 (kovidgoyal/kitty#5664), after Debian 12's 0.26.5.
     if term == "xterm-kitty" or environ.get("KITTY_WINDOW_ID"):
-        return KITTY
+        version = kitty_version(environ)
+        return KITTY if version is None or version >= (0, 28, 0) else BLOCKS
     # Ghostty: placeholders since ghostty-org/ghostty#2015 (2024).
     if term == "xterm-ghostty" or program.lower() == "ghostty":
         return KITTY
@@ -65,6 +69,22 @@ def detect(environ: Mapping[str, str]) -> str:
     if _number(environ.get("KONSOLE_VERSION", "")) >= 220370:
         return SIXEL
     return BLOCKS
+
+
+def kitty_version(environ: Mapping[str, str]) -> tuple[int, ...] | None:
+    """The version of the kitty running us, read from its installation (the folder kitty
+    names in ``KITTY_INSTALLATION_DIR``; a file, not a question to the terminal), or None
+    when it cannot be told (over ssh, a packed build)."""
+    folder = environ.get("KITTY_INSTALLATION_DIR")
+    if not folder:
+        return None
+    try:
+        with open(os.path.join(folder, "kitty", "constants.py"), encoding="utf-8") as file:
+            text = file.read(20_000)
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r"^version[^=\n]*=\s*Version\((\d+),\s*(\d+),\s*(\d+)\)", text, re.M)
+    return tuple(int(part) for part in found.groups()) if found else None
 
 
 def choose(
