@@ -193,11 +193,16 @@ async def test_sixel_rows_are_drawn_over_blank_lines_where_they_are_on_screen(
 ) -> None:
     urls = serve_pictures(site)
     app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=SIXEL)
-    async with app.run_test(size=(110, 20)) as pilot:  # short: the post scrolls
+    async with app.run_test(size=(110, 20), notifications=True) as pilot:  # short: scrolls
         written = capture(app)
         text = await open_post(pilot)
         pane = pane_of(pilot).reading_pane
         assert pane.pictures.graphics.kind == "sixel"
+        app.clear_notifications()  # any from the start: they would cover some rows
+        await settle(pilot)
+        written.clear()
+        pane.refresh()
+        await settle(pilot)
         lines = text.splitlines()
         caption = lines.index("A red box")
         assert lines[caption - 8 : caption] == [""] * 8  # 300 x 150 px: 8 rows of 10 x 20
@@ -219,6 +224,20 @@ async def test_sixel_rows_are_drawn_over_blank_lines_where_they_are_on_screen(
         await settle(pilot)
         assert sorted(set(sixel_rows(written))) == visible_rows()
         assert visible_rows()[0][0] == shown[0][0] - 2 and len(visible_rows()) == len(shown) + 2
+        # Not over a notification: rows it covers are left out.
+        app.notify("A notification over the picture's rows. " * 3, timeout=30)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        written.clear()
+        pane.refresh()
+        await settle(pilot)
+        toasts = [toast.region for toast in app.screen.query("Toast")]
+        covered = {y + 1 for region in toasts for y in range(region.y, region.bottom)}
+        drawn = {row for row, _ in sixel_rows(written)}
+        assert covered & {row for row, _ in visible_rows()}, "the test needs an overlap"
+        assert drawn and not drawn & covered
+        app.clear_notifications()
+        await settle(pilot)
         # Under another screen (the help), nothing is drawn over it.
         await pilot.press("question_mark")
         await settle(pilot)

@@ -485,6 +485,19 @@ class ReadingPane(ScrollView, can_focus=True):
                     screen_y = content.y + y
                     if crop.y <= screen_y - region.y < crop.bottom and screen_y < last_line:
                         row = pictures.overlay(top + y - header)
-                        if row is not None:
+                        if row is not None and self._uncovered(content, screen_y):
                             pictures.queue_overlay(row, content.x, screen_y)
         return strips
+
+    def _uncovered(self, content: Region, screen_y: int) -> bool:
+        """Whether the pane is on top at both ends of its line ``screen_y`` (a notification
+        or a menu over it would be painted over by a picture's row)."""
+        from textual.errors import NoWidget
+
+        try:
+            for x in (content.x, content.right - 1):
+                if self.screen.get_widget_at(x, screen_y)[0] is not self:
+                    return False
+        except NoWidget:
+            return False
+        return True
