@@ -11,10 +11,12 @@ is on screen; the pane is told when one is ready.
 
 How a picture is drawn is decided when the first one is (``graphics_support``: from the
 ``images`` setting and the environment, never by asking the terminal): half-cell blocks
-(:mod:`.picture_blocks`, any terminal), or Kitty graphics placeholders
-(:mod:`.picture_kitty`): the picture is sent to the terminal once, through Textual's driver on
-the UI thread, and its cells are text in the pane's lines like the blocks. A picture sent is
-deleted from the terminal when the post showing it is left, and when the pane goes.
+(:mod:`.picture_blocks`, any terminal); Kitty graphics placeholders (:mod:`.picture_kitty`):
+the picture is sent to the terminal once, through Textual's driver on the UI thread, and its
+cells are text in the pane's lines like the blocks (a picture sent is deleted from the
+terminal when the post showing it is left, and when the pane goes); or Sixel
+(:mod:`.picture_sixel`): its rows are blank lines, each drawn over with its own small Sixel
+image after every frame that paints it (:meth:`PictureLayer.queue_overlay`).
 """
 
 from __future__ import annotations
