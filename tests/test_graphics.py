@@ -287,3 +287,13 @@ def test_an_overlay_saves_moves_draws_and_restores_the_cursor() -> None:
     from tui_reader.widgets.picture_sixel import overlay
 
     assert overlay("<sixel>", 4, 9) == "\x1b7\x1b[10;5H<sixel>\x1b8"
+
+
+@pytest.mark.parametrize("value", ["auto", "blocks", "kitty", "sixel", "off"])
+def test_every_images_value_is_a_setting(tmp_path: Path, value: str) -> None:
+    from tui_reader.core.user.settings import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'images = "{value}"\n')
+    settings = load_settings(config)
+    assert settings.images == value and settings.problems == ()
