@@ -17,6 +17,10 @@ Run with ``uv run python bench/pictures.py [--runs N]``. A loopback server
 - peak memory: the process's peak RSS (VmHWM) before and after opening a post with 20 pictures
   and waiting for all of them (drawn at the pane's width).
 Budgets (from the issue): first screen <= 100 ms, scrolling <= 16 ms a line.
+
+``--images kitty`` or ``--images sixel`` draws them with that terminal graphics instead (forced:
+the app is headless; what would be written to the terminal goes to the headless driver), and
+also prints the bytes written to the terminal for the post's pictures and for each scroll step.
 """
 
 from __future__ import annotations
@@ -98,6 +102,9 @@ def all_drawn(pane: ReadingPane) -> bool:
 Results = dict[str, list[float]]
 
 
+IMAGES = "blocks"  # --images
+
+
 async def one_run(site: SiteServer, urls: list[str], results: Results, folder: Path) -> None:
     """One run in a fresh cache in ``folder``; appends to each list of ``results``."""
     store = Store(folder / "cache.sqlite3")
@@ -106,7 +113,7 @@ async def one_run(site: SiteServer, urls: list[str], results: Results, folder: P
     store.merge(TAG, [ten, twenty])
     store.merge("other", [make_post(3, NOW)])
     config = folder / "config.toml"
-    config.write_text('images = "blocks"\n', encoding="utf-8")
+    config.write_text(f'images = "{IMAGES}"\n', encoding="utf-8")
     # The app opens another tag, so that only the bench shows picture posts in the pane.
     app = make_app(store, offline=False, base_url=site.url, tag="other", config_path=config)
     painted: list[float] = []
@@ -123,6 +130,16 @@ async def one_run(site: SiteServer, urls: list[str], results: Results, folder: P
 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
+        written: list[int] = []  # bytes written to the terminal, each write
+        driver = app._driver
+        assert driver is not None
+        write = driver.write
+
+        def counting_write(data: str) -> None:
+            written.append(len(data.encode()))
+            write(data)
+
+        driver.write = counting_write  # type: ignore[method-assign]
         screen = app.screen
         assert isinstance(screen, MainScreen)
         pane = screen.reading_pane
@@ -140,7 +157,11 @@ async def one_run(site: SiteServer, urls: list[str], results: Results, folder: P
             results[f"first {label}"].append((time.perf_counter() - start) * 1000)
             await until(pilot, lambda: all_drawn(pane))
             results[f"drawn {label}"].append((time.perf_counter() - start) * 1000)
-        assert pane.plain_text.count("▀") > 1000, "pictures were not drawn"
+        results["terminal bytes, 10 pictures"].append(sum(written) / 1e6)
+        if IMAGES == "blocks":
+            assert pane.plain_text.count("▀") > 1000, "pictures were not drawn"
+        else:
+            assert layer.graphics.kind == IMAGES, "pictures were not drawn as asked"
         ReadingPane.render_line = render_line  # type: ignore[method-assign]
         try:
             for label in ("scroll", "scroll text"):
@@ -152,12 +173,14 @@ async def one_run(site: SiteServer, urls: list[str], results: Results, folder: P
                 for _ in range(min(40, round(pane.max_scroll_y))):
                     painted.clear()
                     spent.clear()
+                    written.clear()
                     start = time.perf_counter()
                     pane.scroll_to(y=pane.scroll_offset.y + 1, animate=False)
                     await until(pilot, lambda: bool(painted))
                     results[label].append((painted[0] - start) * 1000)
                     results[f"{label} lines"].append(sum(spent) * 1000)
                     await pilot.pause(0.005)
+                    results[f"{label} bytes"].append(sum(written) / 1e6)
             layer.toggle()
         finally:
             ReadingPane.render_line = original  # type: ignore[method-assign]
@@ -165,8 +188,8 @@ async def one_run(site: SiteServer, urls: list[str], results: Results, folder: P
         pane.show_post(twenty)
 
         def twenty_drawn() -> bool:
-            decoded = sum(p.decoded is not None for p in layer._pictures.values())
-            return decoded >= 20 and all_drawn(pane)
+            ready = sum(p.state == "ready" for p in layer._pictures.values())
+            return ready >= 20 and all_drawn(pane)
 
         await until(pilot, twenty_drawn)
         results["rss after"].append(peak_rss_mb())
@@ -183,7 +206,8 @@ async def measure(runs: int) -> None:
             await one_run(site, urls, results, Path(folder))
         print(f"run {run + 1} of {runs} done", file=sys.stderr)
     site.stop()
-    print(f"\nA post with pictures in the reading pane, {SIZE[0]}x{SIZE[1]}, {runs} runs")
+    print(f"\nA post with pictures in the reading pane, {SIZE[0]}x{SIZE[1]}, {runs} runs,")
+    print(f"drawn with {IMAGES}")
     print(f"(20 photos of 1200x800 px, ~{size_kb:.0f} KB each, from a loopback server)")
     print("ms: median (min-max)")
     rows = [
@@ -196,6 +220,11 @@ async def measure(runs: int) -> None:
         ("  of which the pane's lines, pictures", "scroll lines", ""),
         ("  of which the pane's lines, text", "scroll text lines", ""),
     ]
+    if IMAGES != "blocks":
+        rows += [
+            ("MB written to the terminal, 10 pictures", "terminal bytes, 10 pictures", ""),
+            ("MB written for a one-line scroll", "scroll bytes", ""),
+        ]
     for name, key, budget in rows:
         values = results[key]
         spread = f"{statistics.median(values):7.1f} ({min(values):.1f}-{max(values):.1f})"
@@ -209,4 +238,11 @@ async def measure(runs: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs (default 5)")
-    asyncio.run(measure(parser.parse_args().runs))
+    parser.add_argument("--images", choices=("blocks", "kitty", "sixel"), default="blocks")
+    arguments = parser.parse_args()
+    IMAGES = arguments.images
+    if IMAGES == "kitty":
+        import os
+
+        os.environ["COLORTERM"] = "truecolor"  # Kitty graphics need 24-bit colour
+    asyncio.run(measure(arguments.runs))

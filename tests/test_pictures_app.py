@@ -189,7 +189,7 @@ def test_picture_settings_are_read_and_checked(tmp_path: Path) -> None:
     settings = load_settings(config)
     assert (settings.images, settings.image_hosts, settings.image_cache_mb) == ("blocks", "all", 20)
     assert settings.problems == ()
-    config.write_text('images = "sixel"\nimage_hosts = 3\nimage_cache_mb = -1\n')
+    config.write_text('images = "vector"\nimage_hosts = 3\nimage_cache_mb = -1\n')
     settings = load_settings(config)
     assert (settings.images, settings.image_hosts, settings.image_cache_mb) == ("auto", "site", 500)
     assert len(settings.problems) == 3

@@ -25,15 +25,17 @@ cells, than its own width in pixels over 10 (so never enlarged past its natural 
 CAPTION = Style(italic=True, dim=True)
 
 
-def picture_size(natural: tuple[int, int], width: int, max_rows: int) -> tuple[int, int]:
+def picture_size(
+    natural: tuple[int, int], width: int, max_rows: int, cell: tuple[int, int] = CELL
+) -> tuple[int, int]:
     """The cells (columns, rows) to draw a picture of ``natural`` pixels in, at most ``width``
-    columns and ``max_rows`` rows, keeping its proportions."""
+    columns and ``max_rows`` rows, keeping its proportions in cells of ``cell`` pixels."""
     pixels_wide, pixels_high = max(1, natural[0]), max(1, natural[1])
-    columns = max(1, min(width, round(pixels_wide / CELL[0])))
-    rows = max(1, round(columns * pixels_high * CELL[0] / (pixels_wide * CELL[1])))
+    columns = max(1, min(width, round(pixels_wide / cell[0])))
+    rows = max(1, round(columns * pixels_high * cell[0] / (pixels_wide * cell[1])))
     if rows > max_rows:
         rows = max(1, max_rows)
-        fitting = round(rows * pixels_wide * CELL[1] / (pixels_high * CELL[0]))
+        fitting = round(rows * pixels_wide * cell[1] / (pixels_high * cell[0]))
         columns = max(1, min(columns, fitting))
     return columns, rows
 
@@ -70,7 +72,11 @@ def draw_blocks(picture: DecodedPicture, width: int, max_rows: int) -> list[Line
 
 def draw_picture(picture: DecodedPicture, alt: str, width: int, max_rows: int) -> list[Line]:
     """The picture, then its alt text as a caption (wrapped), each line ``width`` wide."""
-    lines = draw_blocks(picture, width, max_rows)
-    if alt.strip():
-        lines += render_text([Text(alt.strip(), style=CAPTION)], make_console(width))
-    return lines
+    return draw_blocks(picture, width, max_rows) + caption_lines(alt, width)
+
+
+def caption_lines(alt: str, width: int) -> list[Line]:
+    """``alt`` as a caption (wrapped to ``width``), or no lines when it is blank."""
+    if not alt.strip():
+        return []
+    return render_text([Text(alt.strip(), style=CAPTION)], make_console(width))

@@ -3,16 +3,20 @@ background, and spliced in where each stands.
 
 The Markdown renderer marks each picture's text (``Image: alt (address)``) with the style
 meta ``picture``/``alt``. :meth:`PictureLayer.splice` finds those lines and, for a picture
-that is ready, puts its half-cell drawing above them (replacing them with the alt text as a
+that is ready, puts its drawing above them (replacing them with the alt text as a
 caption when the picture stands alone); otherwise the text stays as the placeholder, with a
 line saying why (loading, refused, another site's, not kept offline). Pictures are got in
 daemon threads (store, else download; decode; draw), at most a few at once, after the text
 is on screen; the pane is told when one is ready.
 
-Kitty and Sixel are not used: textual-image detects them by querying the terminal through
-stdin/stdout, which is only possible before Textual starts (and would slow start-up), and
-their images are escape sequences the line-based pane cannot place or scroll. Every picture
-is drawn with half-cell blocks, which any terminal shows.
+How a picture is drawn is decided when the first one is (``graphics_support``: from the
+``images`` setting and the environment, never by asking the terminal): half-cell blocks
+(:mod:`.picture_blocks`, any terminal); Kitty graphics placeholders (:mod:`.picture_kitty`):
+the picture is sent to the terminal once, through Textual's driver on the UI thread, and its
+cells are text in the pane's lines like the blocks (a picture sent is deleted from the
+terminal when the post showing it is left, and when the pane goes); or Sixel
+(:mod:`.picture_sixel`): its rows are blank lines, each drawn over with its own small Sixel
+image after every frame that paints it (:meth:`PictureLayer.queue_overlay`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 
     from ..core.images.decode import DecodedPicture
     from ..core.images.store import PictureStore
+    from ..graphics_support import Graphics
     from ..session import ReaderSession
     from .markdown_lines import Line
 
@@ -55,6 +60,11 @@ class _Picture:
     reason: str = ""
     decoded: DecodedPicture | None = None
     drawn: dict[tuple[int, int], list[Line]] = field(default_factory=dict)
+    natural: tuple[int, int] | None = None  # its size in pixels, once known
+    image_id: int = 0  # Kitty graphics: its id in the terminal (0: none yet)
+    sent: bool = False  # Kitty graphics: the terminal holds it
+    placed: tuple[int, int] | None = None  # Kitty graphics: the cells of its placement
+    rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # Sixel, by size
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +100,12 @@ class PictureLayer:
         self._origin: list[int] | None = None
         self._addresses: list[str] = []
         self._slots = asyncio.Semaphore(self.CONCURRENT)
+        self._setting = "auto"
+        self._graphics: Graphics | None = None  # decided when the first picture is drawn
+        self._next_id = 0
+        self._overlays: dict[int, str] = {}  # Sixel: spliced line -> its row's image
+        self._queued: dict[int, tuple[int, str]] = {}  # Sixel: screen line -> (x, row)
+        self._hooked = False
 
     def configure(self, session: ReaderSession) -> None:
         """Take the settings, the site and the picture store from ``session`` (at mount: cheap,
@@ -104,6 +120,7 @@ class PictureLayer:
             folder = pictures_dir(session.store.path)
             self._store = PictureStore(folder, settings.image_cache_mb * 1024 * 1024)
         self._client = None if session.offline else _new_client
+        self._setting = settings.images
         self.enabled = settings.images != "off" and self._store is not None
         if self.enabled:
             self._changed()  # a post shown before now gets its pictures
@@ -133,9 +150,12 @@ class PictureLayer:
         """``body`` with the pictures drawn in (``body`` itself when pictures are off)."""
         self._origin = None
         self._addresses = []
+        self._overlays = {}
         if not self.enabled or width < 1:
+            self._forget_sent(set())
             return body
         runs = _runs(body)
+        self._forget_sent({run.address for run in runs})
         if not runs:
             return body
         shown: list[Line] = []
@@ -148,6 +168,8 @@ class PictureLayer:
             picture = self._picture(run.address)
             drawn = self._drawn(run, picture, width, max_rows)
             if drawn is not None:
+                for offset, row in enumerate(picture.rows.get((width, max_rows), ())):
+                    self._overlays[len(shown) + offset] = row
                 shown += drawn
                 origin += [run.start] * len(drawn)
                 done = run.start if not run.alone else run.end
@@ -177,6 +199,37 @@ class PictureLayer:
             return shown_index
         return self._origin[shown_index]
 
+    @property
+    def has_overlays(self) -> bool:
+        """Whether Sixel images are drawn over some spliced lines."""
+        return bool(self._overlays)
+
+    def overlay(self, shown_index: int) -> str | None:
+        """The Sixel image drawn over spliced line ``shown_index``, if any."""
+        return self._overlays.get(shown_index)
+
+    def queue_overlay(self, row: str, x: int, y: int) -> None:
+        """Draw Sixel ``row`` at screen cell (``x``, ``y``) once the frame being painted is
+        written (after Textual's own output, so that its text does not cover it)."""
+        if not self._hooked:
+            self._hooked = True
+            app = self._pane.app
+            after = app.post_display_hook
+
+            def post_display_hook() -> None:
+                after()
+                self._write_overlays()
+
+            setattr(app, "post_display_hook", post_display_hook)  # noqa: B010
+        self._queued[y] = (x, row)
+
+    def _write_overlays(self) -> None:
+        if self._queued:
+            from .picture_sixel import overlay
+
+            queued, self._queued = self._queued, {}
+            self._write("".join(overlay(row, x, y) for y, (x, row) in sorted(queued.items())))
+
     def _drawn(self, run: _Run, picture: _Picture, width: int, max_rows: int) -> list[Line] | None:
         """The picture's lines at this size (caption included when it stands alone), or None
         (after asking for it to be got and drawn, if it may be)."""
@@ -203,7 +256,7 @@ class PictureLayer:
             picture.state = _ASK
         self._pictures[address] = picture
         while len(self._pictures) > self.KEPT:
-            self._pictures.popitem(last=False)
+            self._delete(self._pictures.popitem(last=False)[1])
         return picture
 
     def _status(self, picture: _Picture) -> str:
@@ -227,17 +280,22 @@ class PictureLayer:
     async def _get(self, address: str, picture: _Picture, alt: str, size: tuple[int, int]) -> None:
         """Get (store, else download; decode) and draw one picture in a daemon thread, then
         tell the pane."""
-        store, client, policy = self._store, self._client, self._policy
-        if store is None:
+        if self._store is None:
             return
-        other = address in self._asked
-        from ..core.images.prefetch import obtain_picture
+        graphics = self.graphics
+        if graphics.kind == "kitty":
+            await self._get_kitty(address, picture, alt, size, graphics)
+            return
+        if graphics.kind == "sixel":
+            await self._get_sixel(address, picture, alt, size)
+            return
+        from ..core.images.decode import KEEP_SIZE
         from .picture_blocks import draw_picture
 
+        fetch = self._fetcher(address, picture)
+
         def work() -> tuple[DecodedPicture, list[Line]]:
-            decoded = picture.decoded or obtain_picture(
-                picture.verdict.url, store=store, policy=policy, client=client, other_hosts=other
-            )
+            decoded = picture.decoded or fetch(KEEP_SIZE)
             return decoded, draw_picture(decoded, alt, *size)
 
         async with self._slots:
@@ -252,6 +310,178 @@ class PictureLayer:
                     picture.drawn[size] = lines
         if address in self._addresses:
             self._changed()
+
+    def _fetcher(
+        self, address: str, picture: _Picture
+    ) -> Callable[[tuple[int, int]], DecodedPicture]:
+        """A function (for the worker thread) getting the picture from the store, else the
+        network, decoded to fit in the given pixels."""
+        store, client, policy = self._store, self._client, self._policy
+        assert store is not None
+        other = address in self._asked
+
+        def fetch(keep: tuple[int, int]) -> DecodedPicture:
+            from ..core.images.prefetch import obtain_picture
+
+            return obtain_picture(
+                picture.verdict.url,
+                store=store,
+                policy=policy,
+                client=client,
+                other_hosts=other,
+                keep=keep,
+            )
+
+        return fetch
+
+    async def _get_kitty(
+        self, address: str, picture: _Picture, alt: str, size: tuple[int, int], graphics: Graphics
+    ) -> None:
+        """Like :meth:`_get` with Kitty graphics: the picture is sent to the terminal once
+        (here, on the UI thread), then placed at each size its placeholder cells are drawn."""
+        from ..graphics_support import cell_pixels
+        from . import picture_kitty as kitty
+        from .picture_blocks import caption_lines, picture_size
+
+        fetch = self._fetcher(address, picture)
+        if not picture.image_id:
+            picture.image_id = self._new_image_id()
+        image_id, natural, send = picture.image_id, picture.natural, not picture.sent
+        cell = cell_pixels()
+        width, max_rows = size
+
+        def work() -> tuple[tuple[int, int], tuple[int, int], list[Line], str]:
+            known, data = natural, ""
+            if send or known is None:
+                decoded = fetch((width * cell[0], max_rows * cell[1]))
+                known = (decoded.width, decoded.height)
+            columns, rows = picture_size(known, width, max_rows, cell)
+            columns, rows = min(columns, kitty.MAX_CELLS), min(rows, kitty.MAX_CELLS)
+            if send:
+                image = kitty.fit_for_sending(decoded.image, columns, rows, cell)
+                data = kitty.transmit(image_id, image, tmux=graphics.tmux)
+            lines = kitty.placeholder_lines(image_id, columns, rows, width)
+            return known, (columns, rows), lines + caption_lines(alt, width), data
+
+        async with self._slots:
+            try:
+                picture.natural, cells, lines, data = await in_daemon_thread(work, name="picture")
+            except PictureError as error:
+                picture.state, picture.reason = _FAILED, error.message
+                picture.drawn.clear()
+            else:
+                picture.state = _READY
+                if data and not picture.sent and picture.image_id == image_id:
+                    self._write(data)
+                    picture.sent = True
+                if size in picture.drawn and picture.sent:  # still the size wanted
+                    if picture.placed != cells:
+                        self._write(kitty.place(image_id, *cells, tmux=graphics.tmux))
+                        picture.placed = cells
+                    picture.drawn[size] = lines
+                elif size in picture.drawn:
+                    del picture.drawn[size]  # deleted meanwhile: drawn again when shown
+        if address in self._addresses:
+            self._changed()
+
+    async def _get_sixel(
+        self, address: str, picture: _Picture, alt: str, size: tuple[int, int]
+    ) -> None:
+        """Like :meth:`_get` with Sixel: the picture at this size is encoded (a Sixel image
+        for each of its rows) in the thread; its lines are blank cells drawn over."""
+        from ..graphics_support import cell_pixels
+        from . import picture_sixel as sixel
+        from .picture_blocks import caption_lines, picture_size
+
+        fetch = self._fetcher(address, picture)
+        cell = cell_pixels()
+        width, max_rows = size
+
+        def work() -> tuple[tuple[int, int], list[Line], list[str]]:
+            decoded = fetch((width * cell[0], max_rows * cell[1]))
+            natural = (decoded.width, decoded.height)
+            columns, rows = picture_size(natural, width, max_rows, cell)
+            image = sixel.scale_for_cells(decoded.image, columns, rows, cell)
+            encoded = sixel.encode_rows(image, cell[1])
+            lines = sixel.blank_lines(rows, width) + caption_lines(alt, width)
+            return natural, lines, encoded
+
+        async with self._slots:
+            try:
+                picture.natural, lines, encoded = await in_daemon_thread(work, name="picture")
+            except PictureError as error:
+                picture.state, picture.reason = _FAILED, error.message
+                picture.drawn.clear()
+            else:
+                picture.state = _READY
+                if size in picture.drawn:  # still the size wanted
+                    picture.rows = {size: encoded}
+                    picture.drawn[size] = lines
+        if address in self._addresses:
+            self._changed()
+
+    # -- the terminal -----------------------------------------------------------------------
+
+    @property
+    def graphics(self) -> Graphics:
+        """How pictures are drawn (decided the first time this is asked, from the ``images``
+        setting and the environment: see :mod:`tui_reader.graphics_support`)."""
+        if self._graphics is None:
+            import sys
+
+            from ..graphics_support import choose, terminal_cell
+
+            app = self._pane.app
+            output = sys.__stderr__  # where Textual's driver writes
+            terminal = not app.is_headless and output is not None and output.isatty()
+            truecolor = app.console.color_system == "truecolor"
+            known = not terminal or terminal_cell() is not None  # tests: the default cell
+            self._graphics = choose(
+                self._setting, terminal=terminal, truecolor=truecolor, cell_known=known
+            )
+        return self._graphics
+
+    def release(self) -> None:
+        """Delete every picture sent to the terminal (the pane is going)."""
+        self._forget_sent(set())
+
+    def _new_image_id(self) -> int:
+        """A fresh Kitty image id: 24 bits (its placeholders' colour), never 0, starting at a
+        random place so that two readers in one terminal do not collide."""
+        if not self._next_id:
+            import random
+
+            self._next_id = random.randrange(1 << 16, 1 << 23)
+        self._next_id = self._next_id % 0xFFFFFF + 1
+        return self._next_id
+
+    def _forget_sent(self, keep: set[str]) -> None:
+        """Delete from the terminal the pictures sent that are not in ``keep``, and forget
+        the Sixel data of those not in it (drawn again when shown)."""
+        for address, picture in self._pictures.items():
+            if address in keep:
+                continue
+            if picture.sent:
+                self._delete(picture)
+            if picture.rows:
+                picture.rows.clear()
+                picture.drawn.clear()
+
+    def _delete(self, picture: _Picture) -> None:
+        """Delete ``picture`` from the terminal if it was sent (drawn again when shown)."""
+        if not picture.sent:
+            return
+        from .picture_kitty import delete
+
+        self._write(delete(picture.image_id, tmux=self.graphics.tmux))
+        picture.sent, picture.placed = False, None
+        picture.drawn.clear()
+
+    def _write(self, data: str) -> None:
+        """Write escape sequences to the terminal through Textual's driver (UI thread)."""
+        driver = getattr(self._pane.app, "_driver", None)
+        if driver is not None:
+            driver.write(data)
 
 
 def _new_client() -> httpx.Client:

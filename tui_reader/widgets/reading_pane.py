@@ -17,7 +17,7 @@ from rich.style import Style
 from textual import events, on
 from textual.binding import BindingType
 from textual.cache import LRUCache
-from textual.geometry import Offset, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -314,6 +314,10 @@ class ReadingPane(ScrollView, can_focus=True):
         # (it competes for the GIL with mounting and the list's first read).
         self.set_timer(self.WARM_UP_DELAY, self._warm_up)
 
+    def on_unmount(self) -> None:
+        if self._pictures is not None:
+            self._pictures.release()  # pictures sent to the terminal are deleted there
+
     def _warm_up(self) -> None:
         if self._key is None:  # a post being rendered warms up Rich anyway
             from .markdown_lines import warm_up
@@ -478,3 +482,35 @@ class ReadingPane(ScrollView, can_focus=True):
             strip = Strip(line).apply_style(style).crop_extend(0, width, style)
             self._strips[key] = strip
         return strip
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines Textual is about to write; Sixel pictures' rows among them are queued to
+        be drawn over them once the frame is written (cached lines are written again too)."""
+        strips = super().render_lines(crop)
+        pictures = self._pictures
+        if pictures is not None and pictures.has_overlays and self.screen.is_active:
+            content, region = self.scrollable_content_region, self.region
+            left, right = content.x - region.x, content.right - region.x
+            if crop.x <= left and crop.right >= right:  # the whole width is shown
+                header, top = len(self._header), self.scroll_offset.y
+                last_line = self.app.size.height - 1  # never: a Sixel there could scroll
+                for y in range(content.height):
+                    screen_y = content.y + y
+                    if crop.y <= screen_y - region.y < crop.bottom and screen_y < last_line:
+                        row = pictures.overlay(top + y - header)
+                        if row is not None and self._uncovered(content, screen_y):
+                            pictures.queue_overlay(row, content.x, screen_y)
+        return strips
+
+    def _uncovered(self, content: Region, screen_y: int) -> bool:
+        """Whether the pane is on top at both ends of its line ``screen_y`` (a notification
+        or a menu over it would be painted over by a picture's row)."""
+        from textual.errors import NoWidget
+
+        try:
+            for x in (content.x, content.right - 1):
+                if self.screen.get_widget_at(x, screen_y)[0] is not self:
+                    return False
+        except NoWidget:
+            return False
+        return True

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import CacheError
-from .decode import DecodedPicture, decode_picture
+from .decode import KEEP_SIZE, DecodedPicture, decode_picture
 from .download import download_picture
 from .policy import Access, PictureError, PicturePolicy, picture_addresses
 from .store import PictureStore
@@ -27,22 +27,24 @@ def obtain_picture(
     policy: PicturePolicy,
     client: Callable[[], httpx.Client] | None,
     other_hosts: bool = False,
+    keep: tuple[int, int] = KEEP_SIZE,
 ) -> DecodedPicture:
     """The picture at ``url`` (an address the policy allowed), decoded: from the store, else
-    downloaded with a client from ``client`` (None: offline), checked and stored.
+    downloaded with a client from ``client`` (None: offline), checked and stored. The copy
+    decoded fits in ``keep`` pixels.
 
     Raises :class:`PictureError` (``lasting`` when it will never be drawn as it is).
     """
     data = store.get(url)
     if data is not None:
-        return decode_picture(data)
+        return decode_picture(data, keep)
     if client is None:
         raise PictureError("The picture is not kept for offline reading.", lasting=False)
     with client() as http:
         data = download_picture(
             http, url, may_follow=lambda target: policy.allows_host(target, other_hosts=other_hosts)
         )
-    image = decode_picture(data)  # a picture that cannot be drawn is not kept
+    image = decode_picture(data, keep)  # a picture that cannot be drawn is not kept
     with suppress(CacheError):  # drawn this time, fetched again next time
         store.put(url, data)
     return image

@@ -29,7 +29,8 @@ HEADER = """\
 # pins: tags for the keys 1…9, in order; a tag or up to three joined by + ("ai+copyright").
 # follow: the tags kept fresh and read together (at most 200); pinned tags count as followed.
 # refresh_minutes: how often the reader refreshes the followed tags (at least 10; default 30).
-# images: "auto", "blocks" or "off"; image_hosts: "site" or "all"; image_cache_mb: default 500.
+# images: "auto", "blocks", "kitty", "sixel" or "off"; image_hosts: "site" or "all";
+# image_cache_mb: default 500.
 """
 _WIDE = 88  # a list written on one line longer than this is written one tag a line
 
@@ -42,7 +43,7 @@ class Settings:
     follow: tuple[str, ...] = ()
     refresh_minutes: int = DEFAULT_REFRESH_MINUTES
     problems: tuple[str, ...] = field(default=())
-    images: str = "auto"  # "auto" | "blocks" | "off": how pictures are drawn, if at all
+    images: str = "auto"  # "auto" | "blocks" | "kitty" | "sixel" | "off": how pictures are drawn
     image_hosts: str = "site"  # "site": pictures only from the site's hosts; "all": any host
     image_cache_mb: int = 500  # the bound of the picture store
 
@@ -117,7 +118,10 @@ def _refresh_minutes(raw: object, *, where: str) -> tuple[int, list[str]]:
 
 
 _LISTS = {"pins": MAX_PINS, "follow": MAX_FOLLOWED}
-_CHOICES = {"images": ("auto", "blocks", "off"), "image_hosts": ("site", "all")}
+_CHOICES = {
+    "images": ("auto", "blocks", "kitty", "sixel", "off"),
+    "image_hosts": ("site", "all"),
+}
 
 
 def _picture_settings(document: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
