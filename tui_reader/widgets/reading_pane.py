@@ -489,28 +489,7 @@ class ReadingPane(ScrollView, can_focus=True):
         strips = super().render_lines(crop)
         pictures = self._pictures
         if pictures is not None and pictures.has_overlays and self.screen.is_active:
-            content, region = self.scrollable_content_region, self.region
-            left, right = content.x - region.x, content.right - region.x
-            if crop.x <= left and crop.right >= right:  # the whole width is shown
-                header, top = len(self._header), self.scroll_offset.y
-                last_line = self.app.size.height - 1  # never: a Sixel there could scroll
-                for y in range(content.height):
-                    screen_y = content.y + y
-                    if crop.y <= screen_y - region.y < crop.bottom and screen_y < last_line:
-                        row = pictures.overlay(top + y - header)
-                        if row is not None and self._uncovered(content, screen_y):
-                            pictures.queue_overlay(row, content.x, screen_y)
+            from .sixel_rows import queue_visible_rows
+
+            queue_visible_rows(self, pictures, crop, len(self._header))
         return strips
-
-    def _uncovered(self, content: Region, screen_y: int) -> bool:
-        """Whether the pane is on top at both ends of its line ``screen_y`` (a notification
-        or a menu over it would be painted over by a picture's row)."""
-        from textual.errors import NoWidget
-
-        try:
-            for x in (content.x, content.right - 1):
-                if self.screen.get_widget_at(x, screen_y)[0] is not self:
-                    return False
-        except NoWidget:
-            return False
-        return True
