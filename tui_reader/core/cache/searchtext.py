@@ -9,12 +9,19 @@ from SQLite.
 Link and image addresses, emphasis markers, heading hashes, quote and list markers, table
 pipes, code fences and backslash escapes are dropped; link text, alt text and code are kept.
 Every regular expression here runs in linear time (no overlapping quantifiers).
+
+Worker processes that convert posts in bulk (``parallel_backfill``) also make each post's
+index text and word count; the process saving them passes those in (:func:`given`), and the
+triggers' functions take them instead of computing them again: the same values (both are
+pure functions of the Markdown), off the saving process's path.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from ..feed.sanitize import clean_text
 
@@ -79,6 +86,31 @@ def search_body(markdown: str) -> str:
             return ""
 
 
+def index_facts(markdown: str) -> tuple[str, int]:
+    """What the triggers make of a post's Markdown: its index text and its word count."""
+    return search_body(markdown), _words(markdown)
+
+
+_GIVEN: dict[str, tuple[str, int]] = {}
+"""Markdown → its :func:`index_facts`, made elsewhere (see :func:`given`)."""
+
+
+@contextmanager
+def given(facts: Iterable[tuple[str, tuple[str, int]]]) -> Iterator[None]:
+    """Within the block, the index's functions take each ``(markdown, index_facts(markdown))``
+    as given. (A value is only ever the function's own result for its key, so any thread may
+    find it: the outcome is the same, only cheaper.)"""
+    keys = []
+    for markdown, made in facts:
+        _GIVEN[markdown] = made
+        keys.append(markdown)
+    try:
+        yield
+    finally:
+        for key in keys:
+            _GIVEN.pop(key, None)
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Make the index's SQL functions available on ``conn`` (the triggers call them)."""
     conn.create_function("tui_search_title", 1, _sql_title, deterministic=True)
@@ -91,10 +123,19 @@ def _sql_title(value: object) -> str:
 
 
 def _sql_body(value: object) -> str:
-    return search_body(value) if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    made = _GIVEN.get(value)
+    return search_body(value) if made is None else made[0]
 
 
 def _sql_words(value: object) -> int:
+    if isinstance(value, str) and (made := _GIVEN.get(value)) is not None:
+        return made[1]
+    return _words(value)
+
+
+def _words(value: object) -> int:
     """A post's word count (the ``post_words`` triggers); never raises."""
     from ..feed.wordcount import word_count
 
