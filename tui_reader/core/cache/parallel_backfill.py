@@ -30,10 +30,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from .searchtext import given, index_facts
-from .store import Store
+
+if TYPE_CHECKING:  # a worker imports this module: it needs no cache
+    from .store import Store
 
 CHUNK = 1000
 """Posts read from the cache at a time."""
