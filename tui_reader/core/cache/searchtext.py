@@ -125,12 +125,12 @@ def _sql_title(value: object) -> str:
 def _sql_body(value: object) -> str:
     if not isinstance(value, str):
         return ""
-    made = _GIVEN.get(value)
+    made = _GIVEN.get(value) if _GIVEN else None  # (no hashing when nothing is given)
     return search_body(value) if made is None else made[0]
 
 
 def _sql_words(value: object) -> int:
-    if isinstance(value, str) and (made := _GIVEN.get(value)) is not None:
+    if _GIVEN and isinstance(value, str) and (made := _GIVEN.get(value)) is not None:
         return made[1]
     return _words(value)
 
