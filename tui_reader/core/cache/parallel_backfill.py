@@ -13,6 +13,9 @@ an archive's pages to the same pool while the next pages download.
 - A spawned worker imports the program's main module again, as multiprocessing does: the
   program must start from ``python -m tui_reader``, the ``tui-reader`` script or a module
   whose work is under ``if __name__ == "__main__"`` (all of the project's are).
+- Workers also make each post's search text and word count (``searchtext.index_facts``):
+  the triggers that index a saved post take them as given (``searchtext.given``), so saving
+  here is mostly SQLite's own work.
 - Workers ignore ctrl+c: the program decides. Closing the pool cancels the batches not
   started, so stopping (``should_stop``, ctrl+c, the process ending) waits for at most one
   batch a worker, and what was saved stays saved.
