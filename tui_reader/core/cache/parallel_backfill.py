@@ -17,8 +17,8 @@ an archive's pages to the same pool while the next pages download.
   the triggers that index a saved post take them as given (``searchtext.given``), so saving
   here is mostly SQLite's own work.
 - Workers ignore ctrl+c: the program decides. Closing the pool cancels the batches not
-  started, so stopping (``should_stop``, ctrl+c, the process ending) waits for at most one
-  batch a worker, and what was saved stays saved.
+  started, so stopping (``should_stop``, ctrl+c, the process ending) waits for at most a
+  batch or two a worker, and what was saved stays saved.
 - If the pool cannot start or breaks (no ``/dev/shm``, a worker killed), the caller goes on
   in-process: the result is the same, only slower.
 """
