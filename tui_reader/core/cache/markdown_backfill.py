@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from ..models import Post
-from .store import Store
+if TYPE_CHECKING:  # worker processes import this module (finish_markdown): no cache there
+    from ..models import Post
+    from .store import Store
 
 BATCH = 40
 """Posts converted per transaction."""
