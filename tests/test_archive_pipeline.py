@@ -26,10 +26,11 @@ from tests import sitefeeds
 from tests.site_server import Fault, SiteServer
 from tui_reader.cli import main
 from tui_reader.core.cache import parallel_backfill, searchtext
-from tui_reader.core.cache.markdown_backfill import PARALLEL_MIN
+from tui_reader.core.cache.markdown_backfill import PARALLEL_MIN, to_markdown
 from tui_reader.core.cache.page_backfill import PageBackfill
 from tui_reader.core.cache.search import search
 from tui_reader.core.cache.store import Store
+from tui_reader.core.feed.parse import parse_feed
 from tui_reader.core.models import Post
 from tui_reader.core.net.archive import ArchiveProgress
 from tui_reader.core.user.paths import database_path
@@ -166,13 +167,28 @@ def test_a_small_walk_stays_in_process(site: SiteServer, monkeypatch: pytest.Mon
         assert store.unconverted(10) == [] and len(store.list_posts("llms")) == 45
 
 
+def parsed_posts(n: int) -> list[Post]:
+    feed = sitefeeds.build_feed("llms", sitefeeds.sample_posts("llms", n=n))
+    source = "https://simonwillison.net/tags/llms.atom"
+    return parse_feed(feed, source_url=source, convert=False).posts
+
+
 def test_workers_start_with_a_big_walk_or_once_pages_bring_enough() -> None:
+    posts = parsed_posts(PARALLEL_MIN + 20)
+    small, big = posts[:20], posts[20:]
     with Store(":memory:") as store, PageBackfill(store, 2) as backfill:
         backfill.expect(None)
         backfill.expect(PARALLEL_MIN - 1)
-        assert not backfill.running
-        backfill.page_stored([])
-        assert not backfill.running
+        store.merge("llms", small)
+        backfill.page_stored(small)
+        assert not backfill.running  # 20 posts: not worth the workers yet
+        store.merge("llms", big)
+        backfill.page_stored(big)
+        assert backfill.running  # now enough, those of the first page too
+        assert backfill.finish() == len(posts) and not backfill.running
+        assert store.unconverted(10) == []
+        stored = {post.id: post.markdown for post in store.posts("llms")}
+    assert stored == {post.id: to_markdown(post.html, post.url) for post in posts}
     report = ArchiveProgress("llms", pages=2, posts=2000, total=2500)
     assert report.expected == 500
     assert ArchiveProgress("llms", 0, 0, None).expected is None
@@ -243,16 +259,12 @@ def test_the_index_takes_given_facts_and_computes_the_rest() -> None:
 
 
 def test_unconverted_among_names_only_those_still_waiting() -> None:
-    posts = sitefeeds.sample_posts("llms", n=12)
-    feed = sitefeeds.build_feed("llms", posts)
-    from tui_reader.core.feed.parse import parse_feed
-
-    parsed = parse_feed(feed, source_url="https://simonwillison.net/tags/llms.atom", convert=False)
+    posts = parsed_posts(12)
     with Store(":memory:") as store:
-        store.merge("llms", parsed.posts)
-        first, *rest = parsed.posts
+        store.merge("llms", posts)
+        first, *rest = posts
         store.set_markdown([(first.id, first.html, "done")])
-        ids = [post.id for post in parsed.posts] + ["https://example.com/unknown"]
+        ids = [post.id for post in posts] + ["https://example.com/unknown"]
         waiting = store.unconverted_among(ids)
         assert {post_id for post_id, _, _ in waiting} == {post.id for post in rest if post.html}
         assert waiting == [row for row in store.unconverted(100) if row[0] != first.id]
