@@ -10,7 +10,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from tui_reader.core.feed import convert
-from tui_reader.core.feed.convert import html_to_markdown, strip_tags_footer
+from tui_reader.core.feed.convert import html_to_markdown
+from tui_reader.core.feed.footer import strip_tags_footer
 from tui_reader.core.feed.sanitize import has_unsafe
 
 SITE = "https://simonwillison.net"

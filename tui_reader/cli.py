@@ -114,8 +114,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _convert_pending(store: Store) -> None:
-    """Make the Markdown of posts fetched without it, so export and search see them.
+def _convert_pending(store: Store, processes: int | None = None) -> None:
+    """Make the Markdown of posts fetched without it, so export and search see them (on
+    every core unless ``processes`` says how many).
 
     A cache that cannot be written (read-only, full) is left as it is: reading goes on.
     """
@@ -124,11 +125,13 @@ def _convert_pending(store: Store) -> None:
     from .core.errors import CacheError
 
     with suppress(CacheError):
-        convert_pending(store, processes=available_cores())
+        convert_pending(store, processes=processes or available_cores())
 
 
 def _fetch_all(args: argparse.Namespace) -> int:
     """Download each tag's whole history, a progress line per page on stderr."""
+    from .core.cache.page_backfill import PageBackfill
+    from .core.cache.parallel_backfill import available_cores
     from .core.net.archive import ArchiveOptions, ArchiveProgress, archive_tag
     from .core.net.fetch import new_client
 
@@ -139,6 +142,8 @@ def _fetch_all(args: argparse.Namespace) -> int:
     )
 
     def progress(report: ArchiveProgress) -> None:
+        if report.fetched == 0 and not report.done:  # a walk begins: big ones convert as they go
+            backfill.expect(report.expected)
         if not report.done or report.complete:
             print(report.describe(), file=sys.stderr, flush=True)
 
@@ -146,7 +151,11 @@ def _fetch_all(args: argparse.Namespace) -> int:
     failures = 0
     current = ""
     try:
-        with _open_store() as store, new_client(options.limits) as client:
+        with (
+            _open_store() as store,
+            new_client(options.limits) as client,
+            PageBackfill(store, available_cores()) as backfill,
+        ):
             for raw in args.tags:
                 current = raw
                 try:
@@ -157,6 +166,7 @@ def _fetch_all(args: argparse.Namespace) -> int:
                         client=client,
                         options=options,
                         on_progress=progress,
+                        on_stored=backfill.page_stored,
                         restart=args.restart,
                     )
                 except ReaderError as error:
@@ -165,7 +175,8 @@ def _fetch_all(args: argparse.Namespace) -> int:
                     continue
                 print(result.describe(), flush=True)
             print("converting new posts to Markdown for reading and search…", file=sys.stderr)
-            _convert_pending(store)
+            backfill.finish()
+            _convert_pending(store, processes=1 if backfill.failed else None)
     except KeyboardInterrupt:
         print(f"tui-reader: {current}: interrupted; run again to resume", file=sys.stderr)
         return 130

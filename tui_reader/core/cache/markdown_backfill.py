@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from ..feed.convert import html_to_markdown
-from ..models import Post
-from .store import Store
+if TYPE_CHECKING:  # worker processes import this module (finish_markdown): no cache there
+    from ..models import Post
+    from .store import Store
 
 BATCH = 40
 """Posts converted per transaction."""
@@ -26,10 +27,13 @@ NO_TEXT = "*(This post has no text to show.)*"
 
 def to_markdown(html: str, url: str) -> str:
     """The Markdown of a body (never empty for a non-empty body)."""
-    return _or_no_text(html_to_markdown(html, url))
+    from ..feed.convert import html_to_markdown  # BeautifulSoup: imported when first needed
+
+    return finish_markdown(html_to_markdown(html, url))
 
 
-def _or_no_text(markdown: str) -> str:
+def finish_markdown(markdown: str) -> str:
+    """What is stored for a converter's output: :data:`NO_TEXT` instead of nothing."""
     return markdown or NO_TEXT
 
 
@@ -69,7 +73,7 @@ def convert_pending(
 
         try:
             return convert_in_processes(
-                store, processes, batch=BATCH, finish=_or_no_text, should_stop=should_stop
+                store, processes, batch=BATCH, finish=finish_markdown, should_stop=should_stop
             )
         except PoolFailed as failure:
             done = failure.done  # saved; go on here with the rest

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -241,6 +241,20 @@ class PostsAndTags(SiteTagFacts):
             (limit,),
         )
         return [(post_id, html, url) for post_id, html, url in rows]
+
+    def unconverted_among(self, post_ids: Sequence[str]) -> list[tuple[str, str, str]]:
+        """Those of ``post_ids`` whose Markdown is still to be made: (id, html, url), newest
+        first."""
+        rows: list[tuple[str, str, str, str]] = []
+        for start in range(0, len(post_ids), 500):  # well under SQLite's limit on parameters
+            part = post_ids[start : start + 500]
+            rows += self._select_tuples(
+                "SELECT id, html, url, published FROM posts WHERE markdown = '' AND html != ''"
+                f" AND id IN ({', '.join('?' * len(part))})",
+                tuple(part),
+            )
+        rows.sort(key=lambda row: row[3], reverse=True)
+        return [(post_id, html, url) for post_id, html, url, _ in rows]
 
     def set_markdown(self, converted: Iterable[tuple[str, str, str]]) -> int:
         """Store Markdown made from ``(id, html, markdown)``; one transaction.

@@ -32,8 +32,6 @@ MAX_DEPTH = 150
 TIME_LIMIT = 3.0
 """Seconds markdownify may spend on one body before the plain-text fallback takes over."""
 
-# Written so that no run of spaces can be split two ways (no slow backtracking).
-_FOOTER = re.compile(r"<p>\s*Tags:\s*(?:<a\s[^<>]*>[^<>]*</a>\s*(?:,\s*)?)*</p>\s*", re.IGNORECASE)
 _LANGUAGE = re.compile(r"^(?:language|lang|highlight-source|highlight)-([-+#\w.]{1,30})$")
 _BACKTICKS = re.compile(r"`{3,}")
 _PRE_START = re.compile(r"^[ \n]*\n")
@@ -45,18 +43,6 @@ _ESCAPABLE = re.compile(r"[]\\&<`[>~=+|#*_-]|[0-9][.)]")
 
 class _TooSlow(Exception):
     """markdownify ran past its deadline."""
-
-
-def strip_tags_footer(html: str) -> str:
-    """``html`` without its final ``<p>Tags: <a …>…</a>, …</p>`` paragraph, trimmed.
-
-    The footer is removed only when it is the last thing in the body; surrounding
-    whitespace is stripped either way.
-    """
-    start = html.rfind("<p>Tags:")
-    if start >= 0 and _FOOTER.fullmatch(html, start):
-        html = html[:start]
-    return html.strip()
 
 
 def html_to_markdown(html: str, base_url: str) -> str:

@@ -29,7 +29,7 @@ BLOCKS = frozenset(_BLOCK_NAMES.split())
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _URL_EDGES = "".join(map(chr, range(0x21)))
 _URL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-_MARKDOWN_BREAKERS = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
+_MARKDOWN_BREAKERS = str.maketrans({" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
 _YOUTUBE_ID = re.compile(r"[-_A-Za-z0-9]{6,20}")
 _SPACE_RUN = re.compile(r"[ \t\f\v]{2,}")
 
@@ -63,7 +63,7 @@ def web_url(raw: object, base_url: str) -> str | None:
         return None
     if not is_web_url(url):
         return None
-    return "".join(_MARKDOWN_BREAKERS.get(char, char) for char in url)
+    return url.translate(_MARKDOWN_BREAKERS)
 
 
 @dataclass(slots=True)

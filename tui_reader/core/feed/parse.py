@@ -28,7 +28,7 @@ import feedparser
 from ..errors import FeedParseError, NotAFeed
 from ..models import Post
 from ..urls import is_web_url, normalise_post_id
-from .convert import html_to_markdown, strip_tags_footer
+from .footer import strip_tags_footer
 from .kinds import infer_kind
 from .sanitize import clean_text, one_line
 from .saxdriver import use_buffered_driver
@@ -169,6 +169,11 @@ def _post(entry: Any, source_url: str, *, convert: bool = True) -> Post | None:
         url = ""
     title = one_line(str(entry.get("title") or ""), limit=MAX_TITLE) or "(untitled)"
     html = strip_tags_footer(clean_text(_body(entry)))
+    markdown = ""
+    if convert:
+        from .convert import html_to_markdown  # BeautifulSoup: only when converting here
+
+        markdown = html_to_markdown(html, url or source_url)
     return Post(
         id=post_id,
         url=url,
@@ -177,7 +182,7 @@ def _post(entry: Any, source_url: str, *, convert: bool = True) -> Post | None:
         published=published,
         tags=_tags(entry),
         html=html,
-        markdown=html_to_markdown(html, url or source_url) if convert else "",
+        markdown=markdown,
     )
 
 

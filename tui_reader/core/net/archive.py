@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -40,7 +40,7 @@ import httpx
 from ..cache.store import Store
 from ..errors import FetchError, RateLimited, ReaderError, TagNotFound
 from ..feed.parse import parse_feed
-from ..models import ArchivePage, ArchiveState, MergeCounts
+from ..models import ArchivePage, ArchiveState, MergeCounts, Post
 from ..tags import validate_tag
 from ..urls import DEFAULT_BASE_URL, feed_url, normalise_base_url
 from .fetch import FeedResponse, FetchLimits, fetch_feed, fetch_json, new_client
@@ -113,6 +113,14 @@ class ArchiveProgress:
     catching_up: bool = False
     fetched: int = 0
     page: MergeCounts = field(default_factory=MergeCounts)
+
+    @property
+    def expected(self) -> int | None:
+        """How many more posts the walk should bring, as far as known: the site's total less
+        those committed; 0 when catching up (only the newest posts); None when unknown."""
+        if self.catching_up:
+            return 0
+        return None if self.total is None else max(0, self.total - self.posts)
 
     @property
     def fraction(self) -> float | None:
@@ -274,6 +282,7 @@ def archive_tag(
     client: httpx.Client | None = None,
     options: ArchiveOptions | None = None,
     on_progress: Callable[[ArchiveProgress], None] | None = None,
+    on_stored: Callable[[Sequence[Post]], None] | None = None,
     cancel: Cancel | None = None,
     restart: bool = False,
 ) -> ArchiveResult:
@@ -283,6 +292,8 @@ def archive_tag(
     thread) once before the first request and after every committed page; ``cancel`` is
     checked between pages and during waits, and a cancelled run returns normally with
     ``cancelled=True``. ``restart`` forgets stored progress and starts from the newest page.
+    ``on_stored`` is given each page's posts once they are committed (``fetch --all`` hands
+    them to the Markdown conversion while the next page downloads).
 
     Raises :class:`~tui_reader.core.errors.InvalidTag` before any request, and any
     :class:`~tui_reader.core.errors.ReaderError` of fetching, parsing or caching a page
@@ -299,9 +310,9 @@ def archive_tag(
     own_client = client is None
     active = new_client(options.limits) if client is None else client
     try:
-        return _Walk(store, tag, base_url, active, options, on_progress, _Stopper(cancel)).run(
-            state
-        )
+        walk = _Walk(store, tag, base_url, active, options, _Stopper(cancel))
+        walk.on_progress, walk.on_stored = on_progress, on_stored
+        return walk.run(state)
     finally:
         if own_client:
             active.close()
@@ -317,7 +328,6 @@ class _Walk:
         base_url: str,
         client: httpx.Client,
         options: ArchiveOptions,
-        on_progress: Callable[[ArchiveProgress], None] | None,
         stopper: _Stopper,
     ) -> None:
         self.store = store
@@ -325,13 +335,14 @@ class _Walk:
         self.base_url = base_url
         self.client = client
         self.options = options
-        self.on_progress = on_progress
         self.stopper = stopper
+        self.on_progress: Callable[[ArchiveProgress], None] | None = None
         self.feed_path = urlsplit(feed_url(base_url, tag)).path
         self.pages = self.posts = self.fetched = self.skipped = 0
         self.counts = MergeCounts()
         self.total: int | None = None
         self.resumed = self.catching_up = False
+        self.on_stored: Callable[[Sequence[Post]], None] | None = None
 
     def run(self, state: ArchiveState | None) -> ArchiveResult:
         if self.options.count_total:
@@ -387,6 +398,8 @@ class _Walk:
             except ReaderError as error:
                 self._kept(error)
                 raise
+            if self.on_stored is not None:
+                self.on_stored(feed.posts)
             first = False
             self.fetched += 1
             self.pages += 1
