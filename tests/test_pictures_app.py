@@ -315,3 +315,28 @@ async def test_a_saved_place_is_the_same_with_pictures_drawn_loading_or_off(
             assert top_line(app) == "Paragraph number 30."
     finally:
         gate.set()
+
+
+async def test_widening_the_terminal_keeps_the_place_while_pictures_are_drawn_again(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    # Seen in a real kitty: the pictures are drawn again at the new width; while they are,
+    # the post is too short to scroll, and the place read was lost (back at the top).
+    urls = serve_pictures(site)
+    pictures = [("A red box", urls["png"]), ("A blue box", urls["jpeg"])]
+    app = picture_app(tmp_path, site, pictures)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await open_post(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        pane = screen.reading_pane
+        place = "A paragraph after the picture."
+        pane.scroll_to(y=pane.plain_text.splitlines().index(place), animate=False, immediate=True)
+        await pilot.pause()
+        assert pane.plain_text.splitlines()[round(pane.scroll_offset.y)] == place
+        await pilot.resize_terminal(140, 20)
+        text = await pictures_settled(pilot)
+        assert len(block_lines(text)) == 18
+        lines = text.splitlines()
+        assert round(pane.scroll_offset.y) == lines.index(place) > 0
+        assert pane.vertical_scrollbar.position == pane.scroll_y

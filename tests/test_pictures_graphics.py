@@ -164,6 +164,32 @@ async def test_a_picture_is_deleted_when_its_post_is_left_and_sent_again_on_retu
     assert f"a=d,d=I,i={image_id},q=2" in graphics(written[before:])  # the app ended
 
 
+async def test_pictures_are_deleted_before_the_app_leaves_its_screen(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    # kitty keeps the alternate screen's images apart from the main screen's: deleted only
+    # as the panes unmount, after Textual has left that screen, they stayed in the
+    # terminal's memory (seen in kitty 0.41).
+    urls = serve_pictures(site)
+    app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=KITTY)
+    async with app.run_test(size=SIZE) as pilot:
+        written = capture(app)
+        driver = app._driver
+        assert driver is not None
+        leave = driver.stop_application_mode
+
+        def leaving() -> None:
+            written.append("<left the screen>")
+            leave()
+
+        driver.stop_application_mode = leaving  # type: ignore[method-assign]
+        await open_post(pilot)
+        (image_id,) = transmits(written)
+        await pilot.press("q")
+    end = written.index("<left the screen>")
+    assert f"a=d,d=I,i={image_id},q=2" in graphics(written[:end])
+
+
 @pytest.mark.parametrize("setting", ["auto", "blocks"])
 async def test_without_a_terminal_auto_draws_blocks_and_sends_nothing(
     tmp_path: Path, site: SiteServer, setting: str

@@ -359,3 +359,45 @@ async def test_showing_the_same_post_again_keeps_the_position() -> None:
         pane.show_post(make_post(4, markdown=long_markdown(6_000)))
         await pilot.pause()
         assert pane.scroll_y == 10
+
+
+async def test_a_width_change_keeps_the_place_read() -> None:
+    async with Host().run_test(size=(100, 30)) as pilot:
+        app = pilot.app
+        assert isinstance(app, Host)
+        pane = app.query_one(ReadingPane)
+        post = make_post(1, markdown=long_markdown(8_000))
+        pane.show_post(post)
+        await wait_rendered(pilot, post.id)
+        lines = pane.plain_text.splitlines()
+        pane.scroll_to(y=lines.index("Part 20"), animate=False, immediate=True)
+        await pilot.pause()
+
+        def part_at_top() -> int:
+            before = pane.plain_text.splitlines()[: round(pane.scroll_offset.y) + 1]
+            return max(int(line[5:]) for line in before if line.startswith("Part "))
+
+        for size in [(60, 30), (100, 30)]:  # rendered anew, then from the cache
+            app.rendered.clear()
+            await pilot.resize_terminal(*size)
+            await wait_rendered(pilot, post.id)
+            await pilot.pause()
+            assert part_at_top() in (19, 20)
+
+
+async def test_the_scrollbar_follows_a_place_restored_after_a_short_post() -> None:
+    # Textual moves the scrollbar only while it is shown: going back to a saved place in a
+    # long post from a short one (no scrollbar) left it at the top.
+    async with Host().run_test(size=(100, 30)) as pilot:
+        app = pilot.app
+        assert isinstance(app, Host)
+        pane = app.query_one(ReadingPane)
+        long, short = make_post(1, markdown=long_markdown(8_000)), make_post(2, markdown="Short.")
+        for post in (long, short):
+            pane.show_post(post)
+            await wait_rendered(pilot, post.id)
+        assert not pane.show_vertical_scrollbar
+        pane.show_post(long, line=50)  # from the cache
+        await pilot.pause()
+        assert pane.scroll_y == 50
+        assert pane.vertical_scrollbar.position == 50

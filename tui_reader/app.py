@@ -29,6 +29,7 @@ from .widgets.status_bar import Clock, utc_now
 
 if TYPE_CHECKING:
     import httpx
+    from rich.console import RenderableType
 
     from .screens.help import KeySection
 
@@ -101,6 +102,17 @@ class ReaderApp(App[None]):
         if theme.name != self.reader_state.theme:
             self.reader_state.theme = theme.name
             self.save_state()
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        """Quit, first deleting the pictures sent to the terminal while the app's (alternate)
+        screen is still shown: kitty keeps its images apart, and Textual leaves it before
+        the panes unmount."""
+        for screen in self.screen_stack:
+            for pane in screen.query(ReadingPane):
+                pane.pictures.release()
+        super().exit(result, return_code, message)
 
     def save_state(self) -> None:
         """Save the reading state (the last tag, cursors, theme); a failure is said once."""

@@ -99,6 +99,7 @@ class PictureLayer:
         self._asked: set[str] = set()  # pictures on other hosts the user asked for
         self._origin: list[int] | None = None
         self._addresses: list[str] = []
+        self.loading = False  # some picture of the last splice is still being got or drawn
         self._slots = asyncio.Semaphore(self.CONCURRENT)
         self._setting = "auto"
         self._graphics: Graphics | None = None  # decided when the first picture is drawn
@@ -151,6 +152,7 @@ class PictureLayer:
         self._origin = None
         self._addresses = []
         self._overlays = {}
+        self.loading = False
         if not self.enabled or width < 1:
             self._forget_sent(set())
             return body
@@ -174,6 +176,7 @@ class PictureLayer:
                 origin += [run.start] * len(drawn)
                 done = run.start if not run.alone else run.end
             else:
+                self.loading = self.loading or picture.state in (_LOADING, _READY)
                 shown += body[run.start : run.end]
                 origin += range(run.start, run.end)
                 status = _status_lines(self._status(picture), width)

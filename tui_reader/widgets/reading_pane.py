@@ -138,6 +138,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._pictures: PictureLayer | None = None  # made with the first post
         self._incoming: list[Line] = []
         self._replacing = False
+        self._complete = False  # the whole body is rendered
         self._scroll_fraction = 0.0
         self._shown_first = False
         self._key: _CacheKey | None = None
@@ -305,8 +306,16 @@ class ReadingPane(ScrollView, can_focus=True):
             return
         y = self._shown_line(line)
         if complete or self.line_count >= y + self.size.height:
-            self._restore_line = 0
             self.scroll_to(y=y, animate=False, immediate=True, force=True)
+            # Too few lines to get there while pictures are drawn: kept till they are.
+            if round(self.scroll_offset.y) == y or not (self._pictures and self._pictures.loading):
+                self._restore_line = 0
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # Textual moves the scrollbar only while it is shown, so a scroll made while the
+        # text was too short for one (or pictures were being drawn) left it stale.
+        self.vertical_scrollbar.position = new_value
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -346,15 +355,15 @@ class ReadingPane(ScrollView, can_focus=True):
             return  # Not laid out yet: on_resize will call again.
         self.workers.cancel_group(self, _GROUP)
         post = self._post
+        # The place, as a share of the text's lines (pictures count as the lines they replace).
+        self._scroll_fraction = self.position / max(1, len(self._header) + len(self._body))
         self._header = self._render_header(post, width)
         self._incoming = []
         self._shown_first = False
         self._replacing = not new_post and bool(self._body)
-        if self._replacing:
-            height = max(1, self.virtual_size.height)
-            self._scroll_fraction = self.scroll_offset.y / height
-        else:
+        if not self._replacing:
             self._body = []
+        self._complete = post is None
         if post is None:
             self._key = None
             self._body = []
@@ -364,7 +373,9 @@ class ReadingPane(ScrollView, can_focus=True):
             cached = self._cache.get(self._key)
             if cached is not None:
                 self._body = list(cached)
-                self._replacing = False
+                if self._replacing:
+                    self._restore_line = self._place()
+                self._replacing, self._complete = False, True
                 self.post_message(self.Rendered(self, post.id, complete=True))
             else:
                 generation = self._generation
@@ -385,6 +396,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if new_post:
             self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
+        self._restore_position(complete=self._complete)
 
     def _update_size(self, width: int | None = None) -> None:
         width = self.virtual_size.width if width is None else width
@@ -392,13 +404,19 @@ class ReadingPane(ScrollView, can_focus=True):
         self._shown = self._body if pictures is None else pictures.splice(self._body, width, rows)
         self.virtual_size = Size(width, self.line_count)
 
+    def _place(self) -> int:
+        """The line (as :attr:`position` counts) at ``_scroll_fraction`` of the text."""
+        return round(self._scroll_fraction * (len(self._header) + len(self._body)))
+
     def _pictures_changed(self) -> None:
-        """A picture came, or pictures were turned on or off: redraw, keeping the top line."""
+        """A picture came, or pictures were turned on or off: redraw, keeping the place."""
         header, top = len(self._header), round(self.scroll_offset.y)
         line = self.pictures.body_index(top - header)
         self._strips.clear()
         self._update_size()
-        if top > header:
+        if self._restore_line:
+            self._restore_position(complete=self._complete)
+        elif top > header:
             y = header + self.pictures.shown_index(line)
             self.scroll_to(y=y, animate=False, immediate=True, force=True)
         self.refresh()
@@ -449,10 +467,8 @@ class ReadingPane(ScrollView, can_focus=True):
         elif message.complete:
             self._body = self._incoming
             self._strips.clear()
-            self._update_size()
-            self.scroll_to(
-                y=round(self._scroll_fraction * self.line_count), animate=False, immediate=True
-            )
+            self._restore_line = self._place()
+        self._complete = message.complete
         self._update_size()
         self.refresh()
         self._restore_position(complete=message.complete)
