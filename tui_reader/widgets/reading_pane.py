@@ -11,7 +11,7 @@ and the choice of one of the post's tags in it, are built by :mod:`.post_header`
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
 from rich.style import Style
 from textual import events, on
@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from ..bindings import PANE_BINDINGS
 from ..core.models import Post
+from . import reading_pane_messages as messages
 from .post_header import HEADER_PARTS, TAG_BINDINGS, TagChoice, header_lines
 
 if TYPE_CHECKING:
@@ -74,40 +75,9 @@ class ReadingPane(ScrollView, can_focus=True):
     WARM_UP_DELAY: ClassVar[float] = 0.3
     """Seconds after mounting before Rich's Markdown machinery is warmed up in a thread."""
 
-    class Rendered(Message):
-        """Posted when a post's first screen is shown, and again once it is all shown.
-
-        ``complete=False`` comes only when more of the body is still being rendered;
-        exactly one ``complete=True`` message follows each :meth:`ReadingPane.show_post`
-        (and each re-render after a change of width) unless a newer call supersedes it.
-        """
-
-        def __init__(self, pane: ReadingPane, post_id: str, complete: bool) -> None:
-            super().__init__()
-            self.pane = pane
-            self.post_id = post_id
-            self.complete = complete
-
-        @property
-        def control(self) -> ReadingPane:
-            """The pane that rendered the post."""
-            return self.pane
-
-    class TagChosen(Message):
-        """One of the post's tags was chosen (keyboard or click)."""
-
-        def __init__(self, tag: str, post_id: str) -> None:
-            super().__init__()
-            self.tag = tag
-            self.post_id = post_id
-
-    class LinkClicked(Message):
-        """A link of the post was clicked (only addresses the post itself links to)."""
-
-        def __init__(self, link: Link, post_id: str) -> None:
-            super().__init__()
-            self.link = link
-            self.post_id = post_id
+    Rendered: TypeAlias = messages.Rendered
+    TagChosen: TypeAlias = messages.TagChosen
+    LinkClicked: TypeAlias = messages.LinkClicked
 
     class _Body(Message, bubble=False):
         """Lines of body from the render worker (internal); ``restart`` drops earlier ones."""
