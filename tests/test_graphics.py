@@ -214,11 +214,20 @@ def test_placeholder_cells_carry_the_row_the_column_and_the_id_as_colour() -> No
     assert right.text.startswith(kitty.PLACEHOLDER + kitty.DIACRITICS[1] + kitty.DIACRITICS[1])
 
 
-def test_a_picture_is_sent_no_larger_than_its_cells() -> None:
+def test_a_picture_is_sent_no_larger_than_its_cells_and_keeps_its_proportions() -> None:
+    size = kitty.sending_size((1200, 800), 50, 16, (9, 20))
+    assert size == (450, 300)  # the cells' 450 x 320 pixels, at 3:2
     big = Image.new("RGB", (1200, 800))
-    assert kitty.fit_for_sending(big, 50, 16, (9, 20)).size == (450, 320)
+    assert kitty.fit_for_sending(big, size).size == (450, 300)
+    assert kitty.sending_size((100, 50), 12, 3, (9, 20)) == (100, 50)  # never enlarged
     small = Image.new("RGB", (100, 50))
-    assert kitty.fit_for_sending(small, 12, 3, (9, 20)) is small
+    assert kitty.fit_for_sending(small, (100, 50)) is small
+
+
+def test_a_picture_is_sent_again_only_when_it_would_look_enlarged() -> None:
+    assert kitty.needs_sending_again((450, 300), (800, 533))
+    assert not kitty.needs_sending_again((450, 300), (480, 320))  # within a tenth
+    assert not kitty.needs_sending_again((800, 533), (450, 300))  # smaller: scaled down
 
 
 def decode_sixel(data: str) -> tuple[tuple[int, int], dict[tuple[int, int], tuple[int, int, int]]]:

@@ -16,9 +16,9 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.app_support import settle
-from tests.picture_support import block_lines, serve_pictures
+from tests.picture_support import block_lines, png, serve_pictures
 from tests.site_server import SiteServer
-from tests.test_pictures_app import SIZE, open_post, picture_app
+from tests.test_pictures_app import SIZE, open_post, picture_app, pictures_settled
 from tui_reader.app import ReaderApp
 from tui_reader.screens.main import MainScreen
 from tui_reader.widgets.picture_kitty import PLACEHOLDER
@@ -271,3 +271,40 @@ async def test_sixel_rows_are_drawn_over_blank_lines_where_they_are_on_screen(
         pane.refresh()
         await settle(pilot)
         assert sixel_rows(written) == []
+
+
+def sent_sizes(written: list[str]) -> list[tuple[int, int]]:
+    """The pixel sizes pictures were sent at, in order."""
+    sizes = []
+    for control in graphics(written):
+        keys = dict(item.split("=") for item in control.split(","))
+        if keys.get("a") == "t":
+            sizes.append((int(keys["s"]), int(keys["v"])))
+    return sizes
+
+
+async def test_a_picture_is_sent_again_sharper_when_the_pane_widens(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    wide = site.add_file("/static/wide.png", png(1600, 400), "image/png")
+    app = picture_app(tmp_path, site, [("A wide box", wide)], settings=KITTY)
+    async with app.run_test(size=SIZE) as pilot:
+        written = capture(app)
+        await open_post(pilot)
+        pane = pane_of(pilot).reading_pane
+        narrow = pane.scrollable_content_region.width
+        ((width, height),) = sent_sizes(written)
+        # no wider than its cells (10 px each, no terminal here), at its own 4:1
+        assert narrow * 9 <= width <= narrow * 10 and abs(width - 4 * height) <= 4
+        await pilot.press("z")  # the list hidden: the pane, and the picture, get wider
+        await pictures_settled(pilot)
+        assert pane.scrollable_content_region.width > narrow
+        (image_id,) = transmits(written)
+        assert transmits(written) == {image_id: 2}
+        (_, (wider, higher)) = sent_sizes(written)
+        assert width * 1.5 < wider <= 100 * 10 and abs(wider - 4 * higher) <= 4
+        assert f"a=d,d=I,i={image_id}" in "".join(written)  # the blurred copy let go
+        before = len(written)
+        await pilot.press("z")  # narrower again: the sharp copy is scaled down, not sent
+        await pictures_settled(pilot)
+        assert transmits(written[before:]) == {}

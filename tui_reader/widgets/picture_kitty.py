@@ -114,9 +114,23 @@ def placeholder_lines(image_id: int, columns: int, rows: int, width: int) -> lis
     return lines
 
 
-def fit_for_sending(image: Image, columns: int, rows: int, cell: tuple[int, int]) -> Image:
-    """``image`` no larger than the cells it will fill (the terminal scales it to them)."""
-    box = (columns * cell[0], rows * cell[1])
-    if image.width <= box[0] and image.height <= box[1]:
-        return image
-    return image.resize((min(box[0], image.width), min(box[1], image.height)))
+def sending_size(
+    natural: tuple[int, int], columns: int, rows: int, cell: tuple[int, int]
+) -> tuple[int, int]:
+    """The pixels a picture of ``natural`` size is sent at to fill ``columns`` x ``rows``
+    cells: its own size, or smaller to fit them, keeping its proportions."""
+    width, height = max(1, natural[0]), max(1, natural[1])
+    scale = min(1.0, columns * cell[0] / width, rows * cell[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def needs_sending_again(sent: tuple[int, int], wanted: tuple[int, int]) -> bool:
+    """Whether a picture sent at ``sent`` pixels would be drawn visibly enlarged at
+    ``wanted`` (more than a tenth wider): then it is sent again, sharper."""
+    return wanted[0] > sent[0] * 1.1
+
+
+def fit_for_sending(image: Image, size: tuple[int, int]) -> Image:
+    """``image`` at ``size`` pixels (no larger than the cells it will fill: the terminal
+    scales it to them)."""
+    return image if image.size == size else image.resize(size)

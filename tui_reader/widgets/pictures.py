@@ -63,6 +63,7 @@ class _Picture:
     natural: tuple[int, int] | None = None  # its size in pixels, once known
     image_id: int = 0  # Kitty graphics: its id in the terminal (0: none yet)
     sent: bool = False  # Kitty graphics: the terminal holds it
+    sent_pixels: tuple[int, int] = (0, 0)  # Kitty graphics: the size it was sent at
     placed: tuple[int, int] | None = None  # Kitty graphics: the cells of its placement
     rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # Sixel, by size
 
@@ -349,34 +350,43 @@ class PictureLayer:
         fetch = self._fetcher(address, picture)
         if not picture.image_id:
             picture.image_id = self._new_image_id()
-        image_id, natural, send = picture.image_id, picture.natural, not picture.sent
+        image_id, natural = picture.image_id, picture.natural
+        sent = picture.sent_pixels if picture.sent else None
         cell = cell_pixels()
         width, max_rows = size
+        box = (width * cell[0], max_rows * cell[1])
 
-        def work() -> tuple[tuple[int, int], tuple[int, int], list[Line], str]:
-            known, data = natural, ""
-            if send or known is None:
-                decoded = fetch((width * cell[0], max_rows * cell[1]))
+        def work() -> tuple[tuple[int, int], tuple[int, int], list[Line], str, tuple[int, int]]:
+            known, data, decoded = natural, "", None
+            if sent is None or known is None:
+                decoded = fetch(box)
                 known = (decoded.width, decoded.height)
             columns, rows = picture_size(known, width, max_rows, cell)
             columns, rows = min(columns, kitty.MAX_CELLS), min(rows, kitty.MAX_CELLS)
-            if send:
-                image = kitty.fit_for_sending(decoded.image, columns, rows, cell)
+            pixels = kitty.sending_size(known, columns, rows, cell)
+            if sent is None or kitty.needs_sending_again(sent, pixels):
+                decoded = decoded or fetch(box)  # sent again when it would look enlarged
+                pixels = kitty.sending_size(decoded.image.size, columns, rows, cell)
+                image = kitty.fit_for_sending(decoded.image, pixels)
                 data = kitty.transmit(image_id, image, tmux=graphics.tmux)
             lines = kitty.placeholder_lines(image_id, columns, rows, width)
-            return known, (columns, rows), lines + caption_lines(alt, width), data
+            return known, (columns, rows), lines + caption_lines(alt, width), data, pixels
 
         async with self._slots:
             try:
-                picture.natural, cells, lines, data = await in_daemon_thread(work, name="picture")
+                picture.natural, cells, lines, data, pixels = await in_daemon_thread(
+                    work, name="picture"
+                )
             except PictureError as error:
                 picture.state, picture.reason = _FAILED, error.message
                 picture.drawn.clear()
             else:
                 picture.state = _READY
-                if data and not picture.sent and picture.image_id == image_id:
+                if data and picture.sent == (sent is not None) and picture.image_id == image_id:
+                    if picture.sent:  # the sharper copy replaces the one the terminal holds
+                        self._write(kitty.delete(image_id, tmux=graphics.tmux))
                     self._write(data)
-                    picture.sent = True
+                    picture.sent, picture.sent_pixels, picture.placed = True, pixels, None
                 if size in picture.drawn and picture.sent:  # still the size wanted
                     if picture.placed != cells:
                         self._write(kitty.place(image_id, *cells, tmux=graphics.tmux))
