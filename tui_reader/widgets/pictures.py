@@ -26,7 +26,7 @@ import textwrap
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 PICTURE_META = "picture"
 ALT_META = "alt"
+_T = TypeVar("_T")
 _STATUS = Style(italic=True, dim=True)
 _LOADING, _READY, _FAILED, _ASK = "loading", "ready", "failed", "ask"
 
@@ -289,10 +290,30 @@ class PictureLayer:
         graphics = self.graphics
         if graphics.kind == "kitty":
             await self._get_kitty(address, picture, alt, size, graphics)
-            return
-        if graphics.kind == "sixel":
+        elif graphics.kind == "sixel":
             await self._get_sixel(address, picture, alt, size)
-            return
+        else:
+            await self._get_blocks(address, picture, alt, size)
+        if address in self._addresses:
+            self._changed()
+
+    async def _work(self, picture: _Picture, work: Callable[[], _T]) -> _T | None:
+        """``work`` run in a daemon thread (a few pictures at a time); None when the picture
+        could not be had (then marked failed, with the reason)."""
+        async with self._slots:
+            try:
+                result = await in_daemon_thread(work, name="picture")
+            except PictureError as error:
+                picture.state, picture.reason = _FAILED, error.message
+                picture.drawn.clear()
+                return None
+        picture.state = _READY
+        return result
+
+    async def _get_blocks(
+        self, address: str, picture: _Picture, alt: str, size: tuple[int, int]
+    ) -> None:
+        """Half-cell blocks: the picture decoded once, drawn at each size in the thread."""
         from ..core.images.decode import KEEP_SIZE
         from .picture_blocks import draw_picture
 
@@ -302,18 +323,11 @@ class PictureLayer:
             decoded = picture.decoded or fetch(KEEP_SIZE)
             return decoded, draw_picture(decoded, alt, *size)
 
-        async with self._slots:
-            try:
-                picture.decoded, lines = await in_daemon_thread(work, name="picture")
-            except PictureError as error:
-                picture.state, picture.reason = _FAILED, error.message
-                picture.drawn.clear()
-            else:
-                picture.state = _READY
-                if size in picture.drawn:  # still the size wanted
-                    picture.drawn[size] = lines
-        if address in self._addresses:
-            self._changed()
+        result = await self._work(picture, work)
+        if result is not None:
+            picture.decoded, lines = result
+            if size in picture.drawn:  # still the size wanted
+                picture.drawn[size] = lines
 
     def _fetcher(
         self, address: str, picture: _Picture
@@ -341,7 +355,7 @@ class PictureLayer:
     async def _get_kitty(
         self, address: str, picture: _Picture, alt: str, size: tuple[int, int], graphics: Graphics
     ) -> None:
-        """Like :meth:`_get` with Kitty graphics: the picture is sent to the terminal once
+        """Kitty graphics: the picture is sent to the terminal once
         (here, on the UI thread), then placed at each size its placeholder cells are drawn."""
         from ..graphics_support import cell_pixels
         from . import picture_kitty as kitty
@@ -372,35 +386,27 @@ class PictureLayer:
             lines = kitty.placeholder_lines(image_id, columns, rows, width)
             return known, (columns, rows), lines + caption_lines(alt, width), data, pixels
 
-        async with self._slots:
-            try:
-                picture.natural, cells, lines, data, pixels = await in_daemon_thread(
-                    work, name="picture"
-                )
-            except PictureError as error:
-                picture.state, picture.reason = _FAILED, error.message
-                picture.drawn.clear()
-            else:
-                picture.state = _READY
-                if data and picture.sent == (sent is not None) and picture.image_id == image_id:
-                    if picture.sent:  # the sharper copy replaces the one the terminal holds
-                        self._write(kitty.delete(image_id, tmux=graphics.tmux))
-                    self._write(data)
-                    picture.sent, picture.sent_pixels, picture.placed = True, pixels, None
-                if size in picture.drawn and picture.sent:  # still the size wanted
-                    if picture.placed != cells:
-                        self._write(kitty.place(image_id, *cells, tmux=graphics.tmux))
-                        picture.placed = cells
-                    picture.drawn[size] = lines
-                elif size in picture.drawn:
-                    del picture.drawn[size]  # deleted meanwhile: drawn again when shown
-        if address in self._addresses:
-            self._changed()
+        result = await self._work(picture, work)
+        if result is None:
+            return
+        picture.natural, cells, lines, data, pixels = result
+        if data and picture.sent == (sent is not None) and picture.image_id == image_id:
+            if picture.sent:  # the sharper copy replaces the one the terminal holds
+                self._write(kitty.delete(image_id, tmux=graphics.tmux))
+            self._write(data)
+            picture.sent, picture.sent_pixels, picture.placed = True, pixels, None
+        if size in picture.drawn and picture.sent:  # still the size wanted
+            if picture.placed != cells:
+                self._write(kitty.place(image_id, *cells, tmux=graphics.tmux))
+                picture.placed = cells
+            picture.drawn[size] = lines
+        elif size in picture.drawn:
+            del picture.drawn[size]  # deleted meanwhile: drawn again when shown
 
     async def _get_sixel(
         self, address: str, picture: _Picture, alt: str, size: tuple[int, int]
     ) -> None:
-        """Like :meth:`_get` with Sixel: the picture at this size is encoded (a Sixel image
+        """Sixel: the picture at this size is encoded (a Sixel image
         for each of its rows) in the thread; its lines are blank cells drawn over."""
         from ..graphics_support import cell_pixels
         from . import picture_sixel as sixel
@@ -419,19 +425,12 @@ class PictureLayer:
             lines = sixel.blank_lines(rows, width) + caption_lines(alt, width)
             return natural, lines, encoded
 
-        async with self._slots:
-            try:
-                picture.natural, lines, encoded = await in_daemon_thread(work, name="picture")
-            except PictureError as error:
-                picture.state, picture.reason = _FAILED, error.message
-                picture.drawn.clear()
-            else:
-                picture.state = _READY
-                if size in picture.drawn:  # still the size wanted
-                    picture.rows = {size: encoded}
-                    picture.drawn[size] = lines
-        if address in self._addresses:
-            self._changed()
+        result = await self._work(picture, work)
+        if result is not None:
+            picture.natural, lines, encoded = result
+            if size in picture.drawn:  # still the size wanted
+                picture.rows = {size: encoded}
+                picture.drawn[size] = lines
 
     # -- the terminal -----------------------------------------------------------------------
 
