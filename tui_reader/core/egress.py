@@ -184,20 +184,25 @@ class RequestKind:
     redirect target is not one: the checker refuses it; the test site serves none.)"""
 
 
+_FEED_TRIGGERS = (
+    Trigger.START,
+    Trigger.REFRESH_KEY,
+    Trigger.OPEN_TAG,
+    Trigger.FOLLOWED_KEY,
+    Trigger.AUTO_REFRESH,
+    Trigger.CLI_FETCH,
+)
+"""What asks for a tag's feed (and so for where the site redirects it)."""
+_ARCHIVE_TRIGGERS = (Trigger.ARCHIVE_KEY, Trigger.CLI_FETCH_ALL)
+"""What downloads a tag's whole history."""
+
 REQUESTS: tuple[RequestKind, ...] = (
     RequestKind(
         name="feed",
         what="a tag's feed, first page (the newest 30 posts)",
         address="`/tags/<tag>.atom` (`a+b+c` for combined tags)",
         path=re.compile(rf"/tags/{_TAGS}\.atom"),
-        triggers=(
-            Trigger.START,
-            Trigger.REFRESH_KEY,
-            Trigger.OPEN_TAG,
-            Trigger.FOLLOWED_KEY,
-            Trigger.AUTO_REFRESH,
-            Trigger.CLI_FETCH,
-        ),
+        triggers=_FEED_TRIGGERS,
         headers=CONDITIONAL_HEADERS,
         code="core/net/refresh.py refresh_tag (one tag), core/net/follow.py refresh_tags (many)",
     ),
@@ -210,7 +215,7 @@ REQUESTS: tuple[RequestKind, ...] = (
         ),
         address="`/tags/<tag>.atom?size=N`, `…?size=N&page=K`",
         path=re.compile(rf"/tags/{_TAGS}\.atom\?[^#]+"),
-        triggers=(Trigger.ARCHIVE_KEY, Trigger.CLI_FETCH_ALL),
+        triggers=_ARCHIVE_TRIGGERS,
         headers=FEED_HEADERS,
         code="core/net/archive.py archive_tag",
     ),
@@ -219,7 +224,7 @@ REQUESTS: tuple[RequestKind, ...] = (
         what="the site's post count for the tag being downloaded (for the progress line)",
         address="`/tags-autocomplete/?q=<tag>`",
         path=re.compile(r"/tags-autocomplete/\?q=[-a-z0-9_]{1,50}"),
-        triggers=(Trigger.ARCHIVE_KEY, Trigger.CLI_FETCH_ALL),
+        triggers=_ARCHIVE_TRIGGERS,
         headers=JSON_HEADERS,
         code="core/net/archive.py fetch_total",
     ),
@@ -259,16 +264,7 @@ REQUESTS: tuple[RequestKind, ...] = (
         ),
         address="`/tag/<new>/`, `/tags/<new>/`",
         path=re.compile(r"/tags?/[-a-z0-9_]{1,50}/"),
-        triggers=(
-            Trigger.START,
-            Trigger.REFRESH_KEY,
-            Trigger.OPEN_TAG,
-            Trigger.FOLLOWED_KEY,
-            Trigger.AUTO_REFRESH,
-            Trigger.CLI_FETCH,
-            Trigger.ARCHIVE_KEY,
-            Trigger.CLI_FETCH_ALL,
-        ),
+        triggers=_FEED_TRIGGERS + _ARCHIVE_TRIGGERS,
         headers=CONDITIONAL_HEADERS,
         code="core/net/fetch.py fetch_feed",
         when="whenever a feed or an archive page is asked for (above)",

@@ -7,16 +7,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ..errors import FetchError
-from ..net.fetch import USER_AGENT, _Deadline, _network_error, _Watchdog
+from ..net.fetch import _REDIRECTS, _Deadline, _network_error, _Watchdog, guarded_client
 from .policy import PictureError
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _GONE = frozenset({404, 410, 451})
 
 
@@ -35,16 +33,13 @@ def new_picture_client(limits: PictureLimits | None = None) -> httpx.Client:
     """An httpx client for pictures: the feeds' User-Agent, cookies refused, no keep-alive
     (so the deadline's watchdog can always cut a connection), bodies not compressed."""
     limits = limits or PictureLimits()
-    return httpx.Client(
-        headers={
-            "User-Agent": USER_AGENT,
+    return guarded_client(
+        {
             "Accept": "image/png, image/jpeg, image/gif, image/webp, image/*;q=0.8",
             "Accept-Encoding": "identity",
         },
-        timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
-        follow_redirects=False,
-        limits=httpx.Limits(max_keepalive_connections=0),
-        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        read_timeout=limits.read_timeout,
+        connect_timeout=limits.connect_timeout,
     )
 
 

@@ -72,9 +72,21 @@ def new_client(limits: FetchLimits | None = None) -> httpx.Client:
     sets is ever sent back.
     """
     limits = limits or FetchLimits()
+    return guarded_client(
+        {"Accept": ACCEPT, "Accept-Encoding": "gzip"},
+        read_timeout=limits.read_timeout,
+        connect_timeout=limits.connect_timeout,
+    )
+
+
+def guarded_client(
+    headers: dict[str, str], *, read_timeout: float, connect_timeout: float
+) -> httpx.Client:
+    """An httpx client sending our User-Agent and ``headers``, following no redirect by
+    itself, keeping no connection between requests and refusing every cookie."""
     return httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip"},
-        timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
+        headers={"User-Agent": USER_AGENT, **headers},
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         follow_redirects=False,
         limits=httpx.Limits(max_keepalive_connections=0),
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
