@@ -111,7 +111,7 @@ class ReaderApp(App[None]):
         the panes unmount."""
         for screen in self.screen_stack:
             for pane in screen.query(ReadingPane):
-                pane.pictures.release()
+                pane.release_pictures()
         super().exit(result, return_code, message)
 
     def save_state(self) -> None:

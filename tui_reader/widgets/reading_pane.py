@@ -294,8 +294,12 @@ class ReadingPane(ScrollView, can_focus=True):
         self.set_timer(self.WARM_UP_DELAY, self._warm_up)
 
     def on_unmount(self) -> None:
+        self.release_pictures()
+
+    def release_pictures(self) -> None:
+        """Delete the pictures sent to the terminal there (if any were made)."""
         if self._pictures is not None:
-            self._pictures.release()  # pictures sent to the terminal are deleted there
+            self._pictures.release()
 
     def _warm_up(self) -> None:
         if self._key is None:  # a post being rendered warms up Rich anyway
