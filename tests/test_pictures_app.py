@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,6 +51,19 @@ async def open_post(pilot: Pilot[None]) -> str:
     await settle(pilot)
     await pilot.press("enter")
     return await pictures_settled(pilot)
+
+
+async def open_held(pilot: Pilot[None], until: Callable[[ReadingPane], bool]) -> ReadingPane:
+    """Open the first post while its picture is held back, and wait (not with settle(): it
+    would wait for the held picture) until ``until`` says the pane is ready, at most 2 s."""
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    pane = pilot.app.screen.query_one(ReadingPane)
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if until(pane):
+            break
+    return pane
 
 
 async def pictures_settled(pilot: Pilot[None]) -> str:
@@ -204,15 +218,9 @@ async def test_the_text_is_shown_while_a_picture_is_still_downloading(
     app = picture_app(tmp_path, site, [("A red box", urls["png"])])
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            screen = app.screen
-            assert isinstance(screen, MainScreen)
-            pane = screen.reading_pane
-            for _ in range(100):
-                await pilot.pause(0.02)
-                if "A paragraph after the picture." in pane.plain_text:
-                    break
+            pane = await open_held(
+                pilot, lambda pane: "A paragraph after the picture." in pane.plain_text
+            )
             assert "Loading the picture…" in pane.plain_text
             gate.set()
             assert len(block_lines(await pictures_settled(pilot))) == 8
@@ -234,15 +242,7 @@ async def test_a_picture_arriving_above_keeps_the_line_read_in_place(
     app = make_app(store, offline=False, base_url=site.url)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            screen = app.screen
-            assert isinstance(screen, MainScreen)
-            pane = screen.reading_pane
-            for _ in range(100):
-                await pilot.pause(0.02)
-                if "Paragraph number 79." in pane.plain_text:
-                    break
+            pane = await open_held(pilot, lambda pane: "Paragraph number 79." in pane.plain_text)
             lines = pane.plain_text.splitlines()
             line = lines.index("Paragraph number 30.")
             pane.scroll_to(y=line, animate=False, immediate=True)
@@ -301,13 +301,12 @@ async def test_a_saved_place_is_the_same_with_pictures_drawn_loading_or_off(
     app, store = app_with("")
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            pane = app.screen.query_one(ReadingPane)
-            for _ in range(100):  # not settle(): it would wait for the held picture
-                await pilot.pause(0.02)
-                if "Paragraph number 79." in pane.plain_text and round(pane.scroll_offset.y):
-                    break
+            pane = await open_held(
+                pilot,
+                lambda pane: (
+                    "Paragraph number 79." in pane.plain_text and bool(round(pane.scroll_offset.y))
+                ),
+            )
             assert "Loading the picture…" in pane.plain_text
             assert top_line(app) == "Paragraph number 30."
             gate.set()
