@@ -164,6 +164,7 @@ class ReadingScreen(Screen[None]):
             return
         self._remember_position()
         self._shown = post
+        self.refresh_bindings()  # the post's keys (links, its tags) follow what is shown
         self.reading_pane.show_post(post, line=line)
         if post is not None and post.id not in self._tracker.read_ids:
             self._set_read(post.id, True)
