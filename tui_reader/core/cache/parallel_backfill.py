@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from .searchtext import given, index_facts
 
 if TYPE_CHECKING:  # a worker imports this module: it needs no cache
+    from ..feed.parse import ParsedFeed
     from .store import Store
 
 CHUNK = 1000
@@ -76,6 +77,13 @@ def _convert(bodies: list[tuple[str, str]], finish: Callable[[str], str]) -> lis
 
     stored = [finish(markdown) for markdown in convert_batch(bodies)]
     return [(markdown, index_facts(markdown)) for markdown in stored]
+
+
+def _parse(data: bytes, source_url: str) -> ParsedFeed:
+    """A worker's job: ``parse.parse_checked`` of a part of a page (``feed.pagesplit``)."""
+    from ..feed.parse import parse_checked
+
+    return parse_checked(data, source_url=source_url, convert=False)
 
 
 def _ignore_interrupts() -> None:
@@ -126,6 +134,10 @@ class ConversionPool:
         wait for them."""
         for _ in range(self.workers):
             self._guard(partial(self._pool.submit, _convert, [], self.finish))
+
+    def parse_later(self, data: bytes, source_url: str) -> Future[ParsedFeed]:
+        """Have a worker parse a checked part of a page (no Markdown made)."""
+        return self._guard(partial(self._pool.submit, _parse, data, source_url))
 
     @property
     def in_flight(self) -> int:
