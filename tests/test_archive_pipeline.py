@@ -318,3 +318,17 @@ def test_a_page_that_fails_to_store_after_its_posts_went_leaves_them_for_the_nex
         assert len(store.list_posts("llms")) == PAGE and store.unconverted(10) == []
     assert fetch_all(archive) == 0  # resumes at page 2
     assert cache_dump() == serial
+
+
+def test_a_program_with_one_thread_forks_its_workers_with_the_same_result(
+    archive: SiteServer, serial: dict[str, Any]
+) -> None:
+    assert parallel_backfill._start_method() == "spawn"  # here: the test server's thread
+    probe = "from tui_reader.core.cache import parallel_backfill as p; print(p._start_method())"
+    alone = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert alone.stdout.strip() == ("fork" if sys.platform == "linux" else "spawn")
+    command = [sys.executable, "-m", "tui_reader", "--base-url", archive.url, "fetch", "llms"]
+    command += ["--all", "--page-size", str(PAGE), "--pause", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert cache_dump() == serial

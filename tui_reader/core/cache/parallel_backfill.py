@@ -7,9 +7,13 @@ that owns the cache, a transaction a batch, as the results come back in order:
 :func:`convert_in_processes` converts every post still waiting, and ``page_backfill`` feeds
 an archive's pages to the same pool while the next pages download.
 
-- Workers are *spawned*, never forked: the caller may be a threaded program (the app), and
-  each worker only imports the converter (~0.15 s), which the batch size pays back many
-  times over; a small batch stays in-process (``markdown_backfill.PARALLEL_MIN``).
+- Workers are forked from a program running one thread (on Linux: the command line's
+  ``fetch``), ready in ~0.06 s with what it imported; from a threaded program (the app,
+  a test server) they are *spawned*: forking could copy a lock another thread holds. A
+  spawned worker starts a new interpreter and imports the converter (~0.15 s), which the
+  batch size pays back many times over; a small batch stays in-process
+  (``markdown_backfill.PARALLEL_MIN``). A forked worker never touches the parent's cache
+  connection (multiprocessing ends it with ``os._exit``).
 - A spawned worker imports the program's main module again, as multiprocessing does: the
   program must start from ``python -m tui_reader``, the ``tui-reader`` script or a module
   whose work is under ``if __name__ == "__main__"`` (all of the project's are).
@@ -28,6 +32,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -58,6 +64,15 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         return os.cpu_count() or 1
+
+
+def _start_method() -> str:
+    """How workers start: forked from a program with one thread (they then share what it
+    imported, the feed parser included), else spawned (forking a threaded program can copy
+    a lock some other thread holds)."""
+    if threading.active_count() == 1 and sys.platform == "linux":  # (macOS: fork is unsafe)
+        return "fork"
+    return "spawn"
 
 
 class PoolFailed(Exception):
@@ -112,7 +127,7 @@ class ConversionPool:
         try:
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=multiprocessing.get_context(_start_method()),
                 initializer=_ignore_interrupts,
             )
         except (OSError, ValueError) as error:
