@@ -324,11 +324,21 @@ def test_a_program_with_one_thread_forks_its_workers_with_the_same_result(
     archive: SiteServer, serial: dict[str, Any]
 ) -> None:
     assert parallel_backfill._start_method() == "spawn"  # here: the test server's thread
-    probe = "from tui_reader.core.cache import parallel_backfill as p; print(p._start_method())"
-    alone = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert alone.stdout.strip() == ("fork" if sys.platform == "linux" else "spawn")
-    command = [sys.executable, "-m", "tui_reader", "--base-url", archive.url, "fetch", "llms"]
-    command += ["--all", "--page-size", str(PAGE), "--pause", "0"]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    args = ["--base-url", archive.url, "fetch", "llms", "--all", "--page-size", str(PAGE)]
+    run = (  # the command, saying how its workers started
+        "import sys\n"
+        "from tui_reader import cli\n"
+        "from tui_reader.core.cache import parallel_backfill as p\n"
+        "start = p._start_method\n"
+        "def said():\n"
+        "    method = start()\n"
+        "    print('workers:', method, file=sys.stderr)\n"
+        "    return method\n"
+        "p._start_method = said\n"
+        f"sys.exit(cli.main({[*args, '--pause', '0']!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+    method = "fork" if sys.platform == "linux" else "spawn"
+    assert f"workers: {method}" in done.stderr
     assert cache_dump() == serial
