@@ -35,10 +35,11 @@ from .markdown_backfill import BATCH, PARALLEL_MIN, finish_markdown
 from .parallel_backfill import ConversionPool, PoolFailed, Row
 from .store import Store
 
-SPLIT_MIN = int(__import__("os").environ.get("TUI_SPLIT_MIN", str(256 * 1024)))
+SPLIT_MIN = 256 * 1024
 """Bytes of a page worth parsing in two processes while the workers are idle."""
-SPLIT_SHARE = float(__import__("os").environ.get("TUI_SPLIT_SHARE", "0.6"))
-"""The part of such a page parsed here: the worker starts later (it imports the parser)."""
+SPLIT_SHARE = 0.6
+"""The part of such a page parsed here: the worker starts on it later (it imports the converter
+first; a spawned one the parser too)."""
 
 
 class PageBackfill:
