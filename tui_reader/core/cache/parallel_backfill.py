@@ -34,6 +34,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -101,9 +102,14 @@ def _parse(data: bytes, source_url: str) -> ParsedFeed:
     return parse_checked(data, source_url=source_url, convert=False)
 
 
-def _ignore_interrupts() -> None:
-    """A worker's start: ctrl+c is for the program, which stops the pool itself."""
+def _start_worker() -> None:
+    """A worker's start: ctrl+c is for the program, which stops the pool itself; and
+    BeautifulSoup will find no CSS selector library (soupsieve compiles its grammar on
+    import, half of the converter's import time, and the converter never selects)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if "bs4" not in sys.modules:
+        sys.modules.setdefault("soupsieve", None)  # type: ignore[arg-type]
+        warnings.filterwarnings("ignore", "The soupsieve package is not installed")
 
 
 class ConversionPool:
@@ -128,7 +134,7 @@ class ConversionPool:
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context(_start_method()),
-                initializer=_ignore_interrupts,
+                initializer=_start_worker,
             )
         except (OSError, ValueError) as error:
             raise PoolFailed(str(error), 0) from error
