@@ -8,7 +8,7 @@ that owns the cache, a transaction a batch, as the results come back in order:
 an archive's pages to the same pool while the next pages download.
 
 - Workers are forked from a program running one thread (on Linux: the command line's
-  ``fetch``), ready in ~0.06 s with what it imported; from a threaded program (the app,
+  ``fetch``), ready in ~0.04 s with what it imported; from a threaded program (the app,
   a test server) they are *spawned*: forking could copy a lock another thread holds. A
   spawned worker starts a new interpreter and imports the converter (~0.15 s), which the
   batch size pays back many times over; a small batch stays in-process
