@@ -37,9 +37,9 @@ from .store import Store
 
 SPLIT_MIN = 256 * 1024
 """Bytes of a page worth parsing in two processes while the workers are idle."""
-SPLIT_SHARE = 0.6
-"""The part of such a page parsed here: the worker starts on it later (it imports the converter
-first; a spawned one the parser too)."""
+SPLIT_SHARE = 0.55
+"""The part of such a page parsed here: the worker's posts come back pickled, and a spawned
+worker imports the parser first."""
 
 
 class PageBackfill:
