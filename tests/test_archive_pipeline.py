@@ -25,11 +25,12 @@ import pytest
 from tests import sitefeeds
 from tests.site_server import Fault, SiteServer
 from tui_reader.cli import main
-from tui_reader.core.cache import parallel_backfill, searchtext
+from tui_reader.core.cache import page_backfill, parallel_backfill, searchtext
 from tui_reader.core.cache.markdown_backfill import PARALLEL_MIN, to_markdown
 from tui_reader.core.cache.page_backfill import PageBackfill
 from tui_reader.core.cache.search import search
 from tui_reader.core.cache.store import Store
+from tui_reader.core.errors import CacheError
 from tui_reader.core.feed.parse import parse_feed
 from tui_reader.core.models import Post
 from tui_reader.core.net.archive import ArchiveProgress
@@ -268,3 +269,77 @@ def test_unconverted_among_names_only_those_still_waiting() -> None:
         waiting = store.unconverted_among(ids)
         assert {post_id for post_id, _, _ in waiting} == {post.id for post in rest if post.html}
         assert waiting == [row for row in store.unconverted(100) if row[0] != first.id]
+
+
+def test_pages_parsed_in_two_processes_and_sent_before_storing_leave_the_same_cache(
+    archive: SiteServer, serial: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel_backfill, "available_cores", lambda: 2)
+    monkeypatch.setattr(page_backfill, "SPLIT_MIN", 0)  # every page the workers are idle for
+    split: list[int] = []
+    parse_later = parallel_backfill.ConversionPool.parse_later
+
+    def spy(self: parallel_backfill.ConversionPool, data: bytes, url: str) -> Any:
+        split.append(data.count(b"<entry>"))
+        return parse_later(self, data, url)
+
+    sent: list[int] = []
+    page_parsed = PageBackfill.page_parsed
+
+    def count_sent(self: PageBackfill, posts: Sequence[Post]) -> None:
+        page_parsed(self, posts)
+        sent.append(len(self._sent))
+
+    monkeypatch.setattr(parallel_backfill.ConversionPool, "parse_later", spy)
+    monkeypatch.setattr(PageBackfill, "page_parsed", count_sent)
+    assert fetch_all(archive) == 0
+    assert split and 0 < split[0] < PAGE  # the first page: part of it parsed by a worker
+    assert sent[:2] == [PAGE, PAGE]  # each page's new posts went before it was stored
+    assert cache_dump() == serial
+
+
+def test_a_page_that_fails_to_store_after_its_posts_went_leaves_them_for_the_next_run(
+    archive: SiteServer, serial: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel_backfill, "available_cores", lambda: 2)
+    merge = Store.merge
+    calls: list[int] = []
+
+    def fail_the_second_page(self: Store, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise CacheError("The disk is full.")
+        return merge(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "merge", fail_the_second_page)
+        assert fetch_all(archive) == 1  # page 2's posts were with the workers: saved nowhere
+    with Store(database_path()) as store:
+        assert len(store.list_posts("llms")) == PAGE and store.unconverted(10) == []
+    assert fetch_all(archive) == 0  # resumes at page 2
+    assert cache_dump() == serial
+
+
+def test_a_program_with_one_thread_forks_its_workers_with_the_same_result(
+    archive: SiteServer, serial: dict[str, Any]
+) -> None:
+    assert parallel_backfill._start_method() == "spawn"  # here: the test server's thread
+    args = ["--base-url", archive.url, "fetch", "llms", "--all", "--page-size", str(PAGE)]
+    run = (  # the command, saying how its workers started
+        "import sys\n"
+        "from tui_reader import cli\n"
+        "from tui_reader.core.cache import parallel_backfill as p\n"
+        "start = p._start_method\n"
+        "def said():\n"
+        "    method = start()\n"
+        "    print('workers:', method, file=sys.stderr)\n"
+        "    return method\n"
+        "p._start_method = said\n"
+        f"sys.exit(cli.main({[*args, '--pause', '0']!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    method = "fork" if sys.platform == "linux" else "spawn"
+    assert f"workers: {method}" in done.stderr
+    assert "Warning" not in done.stderr  # (the workers' BeautifulSoup has no soupsieve)
+    assert cache_dump() == serial

@@ -430,3 +430,28 @@ def test_url_or_file_like_bodies(html: str, expected: str) -> None:
 def test_relative_links_without_a_base_are_dropped() -> None:
     out = md('<p><a href="/x/">relative</a> <a href="https://ok.example/">absolute</a></p>', "")
     assert out == "relative [absolute](https://ok.example/)"
+
+
+def test_each_thread_keeps_one_converter_and_it_converts_as_a_fresh_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    bodies = [
+        "<p>One <em>two</em> <code>x_y</code></p><pre><code class='language-py'>a</code></pre>",
+        "<ul><li>a</li><li><a href='/b'>b</a></li></ul><blockquote><p>q</p></blockquote>",
+        "<h2>H</h2><details><summary>S</summary><p>D</p></details><img src='/i.png' alt='i'>",
+    ]
+    kept = [html_to_markdown(body, POST) for body in bodies * 2]
+    assert convert._converter() is convert._converter()
+    there: list[object] = []
+    thread = threading.Thread(target=lambda: there.append(convert._converter()))
+    thread.start()
+    thread.join()
+    assert there[0] is not convert._converter()
+
+    def fresh() -> object:
+        return convert._Converter(heading_style=convert.ATX, escape_misc=True, bullets="-")
+
+    monkeypatch.setattr(convert, "_converter", fresh)
+    assert [html_to_markdown(body, POST) for body in bodies * 2] == kept

@@ -167,6 +167,8 @@ def _fetch_all(args: argparse.Namespace) -> int:
                         options=options,
                         on_progress=progress,
                         on_stored=backfill.page_stored,
+                        on_parsed=backfill.page_parsed,
+                        parse_page=backfill.parse_page,
                         restart=args.restart,
                     )
                 except ReaderError as error:

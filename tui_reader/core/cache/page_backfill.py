@@ -8,6 +8,11 @@ saves their results here between pages, and at the end (:meth:`finish`) waits fo
 and converts any other post still waiting. The cache ends up exactly as converting after the
 walk leaves it (``markdown_backfill.convert_pending``).
 
+- A page's new posts go to the workers as soon as it is parsed (:meth:`page_parsed`),
+  while it is stored; the rest of those waiting (posts already cached whose Markdown was
+  cleared) when it is committed. Results are saved only after their page is committed.
+- While the workers have nothing to convert yet (the walk's first page), a big page is
+  parsed partly by one of them (:meth:`parse_page`, ``feed.pagesplit``): the same posts.
 - Small walks stay in-process: the workers start only when the walk may bring
   ``PARALLEL_MIN`` posts or more (the site's count says so, or the pages so far brought
   that many to convert), and only with two cores or more.
@@ -23,10 +28,18 @@ from collections.abc import Callable, Sequence
 from typing import Self
 
 from ..errors import CacheError
+from ..feed.pagesplit import join_parsed, split_feed
+from ..feed.parse import ParsedFeed, check_document, parse_checked, parse_feed, strip_controls
 from ..models import Post
 from .markdown_backfill import BATCH, PARALLEL_MIN, finish_markdown
 from .parallel_backfill import ConversionPool, PoolFailed, Row
 from .store import Store
+
+SPLIT_MIN = 256 * 1024
+"""Bytes of a page worth parsing in two processes while the workers are idle."""
+SPLIT_SHARE = 0.55
+"""The part of such a page parsed here: the worker's posts come back pickled, and a spawned
+worker imports the parser first."""
 
 
 class PageBackfill:
@@ -41,6 +54,9 @@ class PageBackfill:
         """Posts converted and saved by the workers."""
         self._pool: ConversionPool | None = None
         self._waiting: list[Row] = []
+        self._sent: set[tuple[str, str]] = set()
+        """(id, html) of the posts of the page being stored that went to the workers when
+        it was parsed."""
 
     def __enter__(self) -> Self:
         return self
@@ -59,15 +75,58 @@ class PageBackfill:
         if posts is not None and posts >= PARALLEL_MIN:
             self._start()
 
+    def parse_page(self, data: bytes, source_url: str) -> ParsedFeed:
+        """``parse_feed`` of a page, its posts without Markdown. While the workers have
+        nothing to convert (the walk's first page), a big page is parsed half here and half
+        by a worker (``feed.pagesplit``): the same posts, sooner."""
+        pool = self._pool
+        if pool is None or pool.in_flight or len(data) < SPLIT_MIN:
+            return parse_feed(data, source_url=source_url, convert=False)
+        data = strip_controls(data)
+        check_document(data)
+        parts = split_feed(data, SPLIT_SHARE)
+        if parts is None:
+            return parse_checked(data, source_url=source_url, convert=False)
+        first, second = parts
+        try:
+            later = pool.parse_later(second, source_url)
+        except PoolFailed:
+            return parse_checked(data, source_url=source_url, convert=False)
+        parsed = parse_checked(first, source_url=source_url, convert=False)
+        try:
+            rest = later.result()
+        except Exception:  # the worker broke (the pool's next step finds out): parse it here
+            rest = parse_checked(second, source_url=source_url, convert=False)
+        return join_parsed([parsed, rest])
+
+    def page_parsed(self, posts: Sequence[Post]) -> None:
+        """A page was parsed and is about to be stored: with the workers running, those of
+        its posts new to the cache go to them now, while the page is stored (once stored,
+        each of them waits for its Markdown). Nothing is saved before the page is stored."""
+        self._sent = set()
+        pool = self._pool
+        if pool is None:
+            return
+        try:
+            cached = self.store.cached_among([post.id for post in posts])
+        except CacheError:
+            return  # page_stored finds them
+        rows = [(p.id, p.html, p.url) for p in posts if p.html and p.id not in cached]
+        self._sent = {(post_id, html) for post_id, html, _ in rows}
+        self._step(lambda: pool.submit(rows))
+
     def page_stored(self, posts: Sequence[Post]) -> None:
         """A page was committed: those of its posts still without Markdown go to the workers
-        (once the walk has brought enough of them), and the batches done are saved."""
+        (once the walk has brought enough of them; not again those sent when it was parsed),
+        and the batches done are saved."""
+        sent, self._sent = self._sent, set()
         if self.failed or self.processes < 2:
             return
         try:
-            self._waiting += self.store.unconverted_among([post.id for post in posts])
+            waiting = self.store.unconverted_among([post.id for post in posts])
         except CacheError:
             return  # left for the conversion after the walk
+        self._waiting += [row for row in waiting if (row[0], row[1]) not in sent]
         if self._pool is None and len(self._waiting) < PARALLEL_MIN:
             return
         self._start()

@@ -7,9 +7,13 @@ that owns the cache, a transaction a batch, as the results come back in order:
 :func:`convert_in_processes` converts every post still waiting, and ``page_backfill`` feeds
 an archive's pages to the same pool while the next pages download.
 
-- Workers are *spawned*, never forked: the caller may be a threaded program (the app), and
-  each worker only imports the converter (~0.15 s), which the batch size pays back many
-  times over; a small batch stays in-process (``markdown_backfill.PARALLEL_MIN``).
+- Workers are forked from a program running one thread (on Linux: the command line's
+  ``fetch``), ready in ~0.04 s with what it imported; from a threaded program (the app,
+  a test server) they are *spawned*: forking could copy a lock another thread holds. A
+  spawned worker starts a new interpreter and imports the converter (~0.15 s), which the
+  batch size pays back many times over; a small batch stays in-process
+  (``markdown_backfill.PARALLEL_MIN``). A forked worker never touches the parent's cache
+  connection (multiprocessing ends it with ``os._exit``).
 - A spawned worker imports the program's main module again, as multiprocessing does: the
   program must start from ``python -m tui_reader``, the ``tui-reader`` script or a module
   whose work is under ``if __name__ == "__main__"`` (all of the project's are).
@@ -28,6 +32,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,6 +45,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from .searchtext import given, index_facts
 
 if TYPE_CHECKING:  # a worker imports this module: it needs no cache
+    from ..feed.parse import ParsedFeed
     from .store import Store
 
 CHUNK = 1000
@@ -59,6 +67,15 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _start_method() -> str:
+    """How workers start: forked from a program with one thread (they then share what it
+    imported, the feed parser included), else spawned (forking a threaded program can copy
+    a lock some other thread holds)."""
+    if threading.active_count() == 1 and sys.platform == "linux":  # (macOS: fork is unsafe)
+        return "fork"
+    return "spawn"
+
+
 class PoolFailed(Exception):
     """The worker processes could not start or died; go on in-process. ``done``: posts
     converted and saved before that."""
@@ -78,9 +95,21 @@ def _convert(bodies: list[tuple[str, str]], finish: Callable[[str], str]) -> lis
     return [(markdown, index_facts(markdown)) for markdown in stored]
 
 
-def _ignore_interrupts() -> None:
-    """A worker's start: ctrl+c is for the program, which stops the pool itself."""
+def _parse(data: bytes, source_url: str) -> ParsedFeed:
+    """A worker's job: ``parse.parse_checked`` of a part of a page (``feed.pagesplit``)."""
+    from ..feed.parse import parse_checked
+
+    return parse_checked(data, source_url=source_url, convert=False)
+
+
+def _start_worker() -> None:
+    """A worker's start: ctrl+c is for the program, which stops the pool itself; and
+    BeautifulSoup will find no CSS selector library (soupsieve compiles its grammar on
+    import, half of the converter's import time, and the converter never selects)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if "bs4" not in sys.modules:
+        sys.modules.setdefault("soupsieve", None)  # type: ignore[arg-type]
+        warnings.filterwarnings("ignore", "The soupsieve package is not installed")
 
 
 class ConversionPool:
@@ -104,8 +133,8 @@ class ConversionPool:
         try:
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_interrupts,
+                mp_context=multiprocessing.get_context(_start_method()),
+                initializer=_start_worker,
             )
         except (OSError, ValueError) as error:
             raise PoolFailed(str(error), 0) from error
@@ -126,6 +155,10 @@ class ConversionPool:
         wait for them."""
         for _ in range(self.workers):
             self._guard(partial(self._pool.submit, _convert, [], self.finish))
+
+    def parse_later(self, data: bytes, source_url: str) -> Future[ParsedFeed]:
+        """Have a worker parse a checked part of a page (no Markdown made)."""
+        return self._guard(partial(self._pool.submit, _parse, data, source_url))
 
     @property
     def in_flight(self) -> int:

@@ -256,6 +256,17 @@ class PostsAndTags(SiteTagFacts):
         rows.sort(key=lambda row: row[3], reverse=True)
         return [(post_id, html, url) for post_id, html, url, _ in rows]
 
+    def cached_among(self, post_ids: Sequence[str]) -> set[str]:
+        """Those of ``post_ids`` already in the cache."""
+        found: set[str] = set()
+        for start in range(0, len(post_ids), 500):  # well under SQLite's limit on parameters
+            part = post_ids[start : start + 500]
+            rows = self._select_tuples(
+                f"SELECT id FROM posts WHERE id IN ({', '.join('?' * len(part))})", tuple(part)
+            )
+            found.update(post_id for (post_id,) in rows)
+        return found
+
     def set_markdown(self, converted: Iterable[tuple[str, str, str]]) -> int:
         """Store Markdown made from ``(id, html, markdown)``; one transaction.
 

@@ -8,6 +8,7 @@ The output is always free of terminal control characters.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import Any
 
@@ -94,11 +95,7 @@ def _convert(html: str, base_url: str) -> str | None:
         prepare(soup, base_url)
         if time.monotonic() > deadline:
             return None
-        converter = _Converter(
-            heading_style=ATX,
-            escape_misc=True,
-            bullets="-",
-        )
+        converter = _converter()
         converter.deadline = deadline
         return str(converter.convert_soup(soup))
     except (_TooSlow, RecursionError, MemoryError):
@@ -189,6 +186,19 @@ class _Converter(_MarkdownifyBase):  # type: ignore[misc]
         if "_inline" in parent_tags:
             return alt
         return f"![{alt}]({el.attrs.get('src', '')})"
+
+
+_PER_THREAD = threading.local()
+
+
+def _converter() -> _Converter:
+    """This thread's converter, made once: nothing in it depends on the body but its
+    deadline (set for each), and its lookups of each tag's method are kept."""
+    converter: _Converter | None = getattr(_PER_THREAD, "converter", None)
+    if converter is None:
+        converter = _Converter(heading_style=ATX, escape_misc=True, bullets="-")
+        _PER_THREAD.converter = converter
+    return converter
 
 
 def _tidy(markdown: str) -> str:

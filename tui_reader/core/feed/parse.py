@@ -130,6 +130,12 @@ def parse_feed(data: bytes, *, source_url: str, convert: bool = True) -> ParsedF
     """
     data = strip_controls(data)
     check_document(data)
+    return parse_checked(data, source_url=source_url, convert=convert)
+
+
+def parse_checked(data: bytes, *, source_url: str, convert: bool = True) -> ParsedFeed:
+    """:func:`parse_feed` of a document already cleaned (:func:`strip_controls`) and checked
+    (:func:`check_document`)."""
     parsed = feedparser.parse(
         data,
         # No base address: feedparser would join it to every element's (a quarter of its

@@ -39,7 +39,7 @@ import httpx
 
 from ..cache.store import Store
 from ..errors import FetchError, RateLimited, ReaderError, TagNotFound
-from ..feed.parse import parse_feed
+from ..feed.parse import ParsedFeed, parse_feed
 from ..models import ArchivePage, ArchiveState, MergeCounts, Post
 from ..tags import validate_tag
 from ..urls import DEFAULT_BASE_URL, feed_url, normalise_base_url
@@ -274,6 +274,11 @@ def _fetch_page(
                 return None
 
 
+def _parse_page(data: bytes, source_url: str) -> ParsedFeed:
+    """A page's posts, still without their Markdown."""
+    return parse_feed(data, source_url=source_url, convert=False)
+
+
 def archive_tag(
     store: Store,
     tag: str,
@@ -283,6 +288,8 @@ def archive_tag(
     options: ArchiveOptions | None = None,
     on_progress: Callable[[ArchiveProgress], None] | None = None,
     on_stored: Callable[[Sequence[Post]], None] | None = None,
+    on_parsed: Callable[[Sequence[Post]], None] | None = None,
+    parse_page: Callable[[bytes, str], ParsedFeed] | None = None,
     cancel: Cancel | None = None,
     restart: bool = False,
 ) -> ArchiveResult:
@@ -293,7 +300,10 @@ def archive_tag(
     checked between pages and during waits, and a cancelled run returns normally with
     ``cancelled=True``. ``restart`` forgets stored progress and starts from the newest page.
     ``on_stored`` is given each page's posts once they are committed (``fetch --all`` hands
-    them to the Markdown conversion while the next page downloads).
+    them to the Markdown conversion while the next page downloads); ``on_parsed`` is given
+    them before they are stored (the conversion of the new ones may start then).
+    ``parse_page`` parses a page's bytes instead of :func:`parse_feed` (which it must
+    equal: ``fetch --all`` may parse a big first page in two processes).
 
     Raises :class:`~tui_reader.core.errors.InvalidTag` before any request, and any
     :class:`~tui_reader.core.errors.ReaderError` of fetching, parsing or caching a page
@@ -312,6 +322,8 @@ def archive_tag(
     try:
         walk = _Walk(store, tag, base_url, active, options, _Stopper(cancel))
         walk.on_progress, walk.on_stored = on_progress, on_stored
+        walk.on_parsed = on_parsed
+        walk.parse_page = parse_page or _parse_page
         return walk.run(state)
     finally:
         if own_client:
@@ -343,6 +355,8 @@ class _Walk:
         self.total: int | None = None
         self.resumed = self.catching_up = False
         self.on_stored: Callable[[Sequence[Post]], None] | None = None
+        self.on_parsed: Callable[[Sequence[Post]], None] | None = None
+        self.parse_page: Callable[[bytes, str], ParsedFeed] = _parse_page
 
     def run(self, state: ArchiveState | None) -> ArchiveResult:
         if self.options.count_total:
@@ -390,7 +404,9 @@ class _Walk:
                 return self._cancelled()
             next_url = self._checked_next(response)
             try:
-                feed = parse_feed(response.body, source_url=response.url, convert=False)
+                feed = self.parse_page(response.body, response.url)
+                if self.on_parsed is not None:
+                    self.on_parsed(feed.posts)
                 page = ArchivePage(next_url, size, len(feed.posts), self.total, first=first)
                 counts = self.store.merge(
                     self.tag, feed.posts, archive=None if self.catching_up else page

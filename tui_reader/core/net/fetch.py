@@ -151,8 +151,10 @@ class _Watchdog:
                 self._socket.shutdown(socket.SHUT_RDWR)
 
     def cancel(self) -> None:
-        """The fetch is over: stand down."""
+        """The fetch is over: stand down (the timer's thread is gone when this returns, so a
+        program left with one thread may fork: ``parallel_backfill``)."""
         self._timer.cancel()
+        self._timer.join()
 
 
 def fetch_feed(
