@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -65,3 +67,15 @@ def test_the_reader_command_pauses_the_collector_while_it_starts(
     assert main(["--offline", "llms"]) == 0
     assert enabled == [False]
     assert gc.isenabled()  # and it is running again afterwards
+
+
+def test_the_reader_starts_without_modules_its_first_frame_does_not_need() -> None:
+    """Each of these is imported where it is first used, after the first paint (importing
+    them at start made the list appear later)."""
+    later = ("textual.widgets._footer",)
+    code = (
+        "import sys, tui_reader.cli, tui_reader.app\n"
+        f"print([m for m in {later!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
