@@ -79,3 +79,16 @@ def test_the_reader_starts_without_modules_its_first_frame_does_not_need() -> No
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+async def test_the_first_screen_is_styled_as_a_full_restyle_would_style_it() -> None:
+    """Textual restyles every widget when a screen is first shown; the reading screen skips
+    that (each widget was styled as it mounted): nothing may be left with stale styles."""
+    app = make_app(seeded_store())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        screen = app.screen
+        nodes = list(screen.walk_children(with_self=True))
+        before = [dict(node.styles.base.get_rules()) for node in nodes]
+        app.stylesheet.update(screen)
+        assert [dict(node.styles.base.get_rules()) for node in nodes] == before
