@@ -27,7 +27,7 @@ from textual.strip import Strip
 from ..core.feed.dates import site_day
 from ..core.feed.sanitize import one_line
 from ..core.feed.wordcount import LONG_POST, short_length
-from ..core.models import PostSummary, YearCount
+from ..core.models import PostSummary, Record, YearCount
 
 DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
 KIND_WIDTH = 7  # "chapter"
@@ -39,8 +39,8 @@ MIN_TITLE = 20
 LENGTH_ROOM = 12  # a long post's length shows when its title keeps at least this many cells
 
 
-@dataclass(frozen=True, slots=True)
-class YearRow:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class YearRow(Record):
     """A year heading with the year's count; the cursor never stops on it."""
 
     year: int
