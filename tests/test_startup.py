@@ -92,3 +92,26 @@ async def test_the_first_screen_is_styled_as_a_full_restyle_would_style_it() -> 
         before = [dict(node.styles.base.get_rules()) for node in nodes]
         app.stylesheet.update(screen)
         assert [dict(node.styles.base.get_rules()) for node in nodes] == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "collecting"), [(["llms", "--offline"], False), (["paths"], True)]
+)
+def test_the_command_pauses_the_collector_before_its_imports_and_only_the_reader_keeps_it(
+    collector: None, monkeypatch: pytest.MonkeyPatch, argv: list[str], collecting: bool
+) -> None:
+    """``tui-reader`` (``tui_reader.__main__``) pauses the collector before importing the
+    command line; a command other than the reader collects again once its arguments are read."""
+    import tui_reader.app
+    from tui_reader import __main__ as entry
+    from tui_reader import cli
+
+    seen: list[bool] = []
+    monkeypatch.setattr(
+        tui_reader.app, "run_reader", lambda *a, **k: seen.append(gc.isenabled()) or 0
+    )
+    monkeypatch.setitem(cli.HANDLERS, "paths", lambda args: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(sys, "argv", ["tui-reader", *argv])
+    assert entry.main() == 0
+    assert seen == [collecting]
+    assert gc.isenabled()

@@ -19,6 +19,7 @@ from .core.errors import ReaderError
 from .core.tags import validate_tag
 from .core.urls import DEFAULT_BASE_URL, normalise_base_url
 from .core.user import paths
+from .startup import pause_collector, resume_collector
 
 if TYPE_CHECKING:
     from .core.cache.search import SearchHit
@@ -52,8 +53,6 @@ def _open_store() -> Store:
 
 def cmd_read(args: argparse.Namespace) -> int:
     """Open the reader."""
-    from .startup import pause_collector, resume_collector
-
     pause_collector()  # the reader resumes it once its first screen is painted
     try:
         from .app import run_reader
@@ -403,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = with_default_command(sys.argv[1:] if argv is None else argv)
     parser = build_parser(arguments[0] if arguments and arguments[0] in COMMANDS else None)
     args = parser.parse_args(arguments)
+    if args.command != "read":
+        resume_collector()  # paused by ``tui_reader.__main__``: only the reader's start waits
     try:
         return HANDLERS[args.command](args)
     except UsageError as error:
