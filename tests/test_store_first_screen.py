@@ -84,3 +84,8 @@ def test_year_counts_at_the_edges_of_years_and_across_gaps() -> None:
         2020: (2, 1),
         2024: (2, 1),
     }
+    store.merge("llms", posts[:2])  # fewer posts than read marks: counted the other way round
+    assert {y: (c.posts, c.unread) for y, c in store.year_counts("llms").items()} == {
+        2019: (1, 0),
+        2020: (1, 1),
+    }
