@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from textual.geometry import Region
 
 from tests.app_support import TAG, make_app, seeded_store, settle, year_posts
 from tests.test_app_reading import LINK_TARGET, kinds_store
@@ -23,6 +24,7 @@ from tui_reader.widgets.post_list import (
     row_columns,
 )
 from tui_reader.widgets.reading_pane import ReadingPane
+from tui_reader.widgets.status_bar import StatusBar
 
 LONG_TITLE = "A very long title about the lanterns of the harbour " * 3
 LONG_BODY = " ".join(f"word{n}" for n in range(300))
@@ -196,3 +198,26 @@ async def test_a_link_is_clicked_at_full_width(monkeypatch: pytest.MonkeyPatch) 
         await pilot.click(ReadingPane, offset=offset)
         await settle(pilot)
         assert opened == [LINK_TARGET]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (197, 51)])
+async def test_the_panes_cover_their_hidden_container(size: tuple[int, int]) -> None:
+    """The panes' container is not drawn (``visibility: hidden``: nothing of its own to draw);
+    the two panes, drawn, must cover it, with the list shown and hidden."""
+    app = make_app(long_store())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = main_of(app)
+        panes = screen.query_one("#panes")
+        list_pane = screen.query_one("#list-pane")
+        assert not panes.visible and list_pane.visible and screen.reading_pane.visible
+        assert screen.post_list.visible and app.focused is screen.post_list
+        status = screen.query_one(StatusBar)
+        for hidden in (False, True):
+            area = Region(0, 0, app.size.width, status.region.y)  # everything above the status
+            shown = [w for w in (list_pane, screen.reading_pane) if w.display]
+            assert sum(w.region.area for w in shown) == area.area
+            assert all(area.contains_region(w.region) for w in shown)
+            assert screen.list_hidden is hidden
+            await pilot.press("z")
+            await settle(pilot)

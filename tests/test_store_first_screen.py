@@ -58,3 +58,34 @@ def test_a_post_whose_date_changes_moves_in_the_newest_posts() -> None:
     assert store.list_posts("llms", limit=1)[0].id == oldest.id
     assert store.list_posts("llms", limit=3) == store.list_posts("llms")[:3]
     assert store.year_counts("llms")[2030].posts == 1
+
+
+def test_year_counts_at_the_edges_of_years_and_across_gaps() -> None:
+    """One tag's years are ranges of its date index: posts on the first and last moment of a
+    year, years with no posts between, and read marks in several years all count as the
+    grouped rows do."""
+    store = Store(":memory:")
+    moments = [
+        datetime(2019, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2020, 1, 1, 0, 0, tzinfo=UTC),
+        datetime(2020, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2024, 1, 1, 0, 0, tzinfo=UTC),  # nothing in 2021-2023
+        datetime(2024, 6, 1, 12, 0, tzinfo=UTC),
+        datetime(1999, 1, 1, 0, 0, tzinfo=UTC),
+    ]
+    posts = [replace(make_post(n), published=when) for n, when in enumerate(moments)]
+    store.merge("ai", posts)
+    for post in posts[::2]:
+        store.set_read(post.id)
+    counts = store.year_counts("ai")
+    assert {y: (c.posts, c.unread) for y, c in counts.items()} == {
+        1999: (1, 1),
+        2019: (1, 0),
+        2020: (2, 1),
+        2024: (2, 1),
+    }
+    store.merge("llms", posts[:2])  # fewer posts than read marks: counted the other way round
+    assert {y: (c.posts, c.unread) for y, c in store.year_counts("llms").items()} == {
+        2019: (1, 0),
+        2020: (1, 1),
+    }

@@ -3,7 +3,6 @@ the cache."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -13,14 +12,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .cli_args import BASE_URL_ENV, COMMANDS, build_parser, with_default_command
+from .cli_args import BASE_URL_ENV, COMMANDS, build_parser, quick_read_args, with_default_command
 from .core.cache.store import Store
 from .core.errors import ReaderError
 from .core.tags import validate_tag
 from .core.urls import DEFAULT_BASE_URL, normalise_base_url
 from .core.user import paths
+from .startup import pause_collector, resume_collector
 
 if TYPE_CHECKING:
+    import argparse
+
     from .core.cache.search import SearchHit
     from .core.user.settings import Settings
 
@@ -52,8 +54,6 @@ def _open_store() -> Store:
 
 def cmd_read(args: argparse.Namespace) -> int:
     """Open the reader."""
-    from .startup import pause_collector, resume_collector
-
     pause_collector()  # the reader resumes it once its first screen is painted
     try:
         from .app import run_reader
@@ -403,12 +403,16 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = with_default_command(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(arguments[0] if arguments and arguments[0] in COMMANDS else None)
-    args = parser.parse_args(arguments)
+    command = arguments[0] if arguments and arguments[0] in COMMANDS else None
+    args = quick_read_args(arguments)  # the reader's usual arguments, without argparse
+    if args is None:
+        args = build_parser(command).parse_args(arguments)
+    if args.command != "read":
+        resume_collector()  # paused by ``tui_reader.__main__``: only the reader's start waits
     try:
         return HANDLERS[args.command](args)
     except UsageError as error:
-        parser.print_usage(sys.stderr)
+        build_parser(command).print_usage(sys.stderr)
         print(f"tui-reader: error: {error}", file=sys.stderr)
         return 2
     except ReaderError as error:

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..controllers.link_follower import LinkFollower
 from ..controllers.post_loader import PostLoader
@@ -78,7 +78,10 @@ class ReadingScreen(Screen[None]):
 
     async def _add_footer(self) -> None:
         """The key bar, in the frame after the first: its eleven widgets are not needed to
-        start reading, and composing them first made the list appear ~5 ms later."""
+        start reading, and composing them first made the list appear ~5 ms later. Its module
+        is imported here too: defining its classes costs ~1 ms of the start."""
+        from textual.widgets import Footer
+
         await self.mount(Footer(), after="#footer-space")
         self.query_one("#footer-space").remove()
         self.refresh_bindings()  # a footer draws its keys when the bindings are announced

@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from ..core.feed.dates import ago
 from ..core.feed.sanitize import one_line
+from ..core.models import Record
 
 Clock = Callable[[], datetime]
 
@@ -26,8 +27,8 @@ def describe_age(then: datetime, now: datetime) -> str:
     return ago(now - then)
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Status(Record):
     """What the status bar shows."""
 
     tag: str

@@ -24,6 +24,32 @@ from .archive_progress import record_archive_page
 from .columns import _kind, _stamp, _tags, _unstamp, content_hash
 from .tag_facts import SiteTagFacts
 
+_YEARS_OF_ONE_TAG = """
+WITH RECURSIVE years (year, below) AS (
+    SELECT substr(max(published), 1, 4), char(1114111) FROM tag_posts WHERE tag = ?1
+    UNION ALL
+    SELECT (SELECT substr(max(published), 1, 4) FROM tag_posts
+            WHERE tag = ?1 AND published < years.year), years.year
+    FROM years WHERE years.year IS NOT NULL
+)
+SELECT year, (SELECT count(*) FROM tag_posts
+              WHERE tag = ?1 AND published >= years.year AND published < years.below)
+FROM years WHERE year IS NOT NULL
+"""
+"""Each year's posts of one tag, newest year first: the years found by stepping down the date
+index (``tag_posts_by_date``), each counted as the range of it below the year after (about a
+seventh of the cost of grouping every row: no sorting)."""
+
+_READ_BY_YEAR = (
+    "SELECT substr(t.published, 1, 4) AS year, count(*) FROM tag_posts AS t"
+    " JOIN read_posts AS r ON r.post_id = t.post_id WHERE t.tag = ? GROUP BY year",
+    "SELECT substr(t.published, 1, 4) AS year, count(*) FROM read_posts AS r"
+    " CROSS JOIN tag_posts AS t ON t.tag = ? AND t.post_id = r.post_id GROUP BY year",
+)
+"""How many of one tag's posts are read, by year: going through the tag's posts, looking
+each up in the read marks; or, when there are fewer read marks (in every tag) than the tag
+has posts, through the marks (CROSS JOIN keeps that order), looking each up in the tag."""
+
 
 class PostsAndTags(SiteTagFacts):
     """The posts, which tags each carries, and each fetched tag's last fetch (with what the
@@ -158,19 +184,20 @@ class PostsAndTags(SiteTagFacts):
         """How many posts carry ``tag`` (all parts of a combination) in each year, and how
         many of those are unread, without reading the posts (one tag: from the date index)."""
         members, params = self._members_clause(tag)
-        if len(params) == 1:
-            source = "SELECT post_id, published FROM tag_posts WHERE tag = ?"
+        if len(params) == 1:  # no sorting: each year is a range of the date index
+            rows = self._select_tuples(_YEARS_OF_ONE_TAG, params)
+            ((marks,),) = self._select_tuples("SELECT count(*) FROM read_posts")
+            fewer_marks = marks < sum(posts for _, posts in rows)  # go through the fewer rows
+            read = dict(self._select_tuples(_READ_BY_YEAR[fewer_marks], params))
+            rows = [(year, posts, posts - read.get(year, 0)) for year, posts in reversed(rows)]
         else:
-            source = (
-                f"SELECT p.id AS post_id, p.published FROM ({members}) AS m"
-                " JOIN posts AS p ON p.id = m.post_id"
+            rows = self._select_tuples(
+                "SELECT substr(published, 1, 4) AS year, count(*),"
+                " sum(post_id NOT IN (SELECT post_id FROM read_posts))"
+                f" FROM (SELECT p.id AS post_id, p.published FROM ({members}) AS m"
+                " JOIN posts AS p ON p.id = m.post_id) GROUP BY year",
+                params,
             )
-        rows = self._select_tuples(
-            "SELECT substr(published, 1, 4) AS year, count(*),"
-            " sum(post_id NOT IN (SELECT post_id FROM read_posts))"
-            f" FROM ({source}) GROUP BY year",
-            params,
-        )
         counts: dict[int, YearCount] = {}
         for year, posts, unread in rows:
             with suppress(TypeError, ValueError):

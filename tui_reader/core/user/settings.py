@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import InvalidTag, SettingsError
 from ..feed.sanitize import one_line
+from ..models import Record
 from ..tags import validate_tag
 from .atomic import write_atomically
 
@@ -35,8 +36,8 @@ HEADER = """\
 _WIDE = 88  # a list written on one line longer than this is written one tag a line
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Settings(Record):
     """What the settings file says, and what in it could not be used."""
 
     pins: tuple[str, ...] = ()
