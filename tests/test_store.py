@@ -90,6 +90,15 @@ def test_validators_and_tag_info(store: Store) -> None:
     assert [i.tag for i in store.list_tags()] == ["t"]
 
 
+def test_tag_info_takes_a_count_the_caller_just_read(store: Store) -> None:
+    """The first screen passes the count it has (the years' counts): the rest is the same."""
+    store.merge("t", [make_post(1), make_post(2)])
+    counted = store.tag_info("t")
+    assert counted is not None and counted.count == 2
+    assert store.tag_info("t", count=2) == counted
+    assert store.tag_info("never-fetched", count=2) is None
+
+
 def test_a_failed_merge_changes_nothing(store: Store) -> None:
     store.merge("t", [make_post(1)], validators=Validators(None, "old"))
 

@@ -143,7 +143,9 @@ class TagLoader(Unit):
                     posts = store.list_posts(tag)  # the saved place is further down
                 else:
                     years = store.year_counts(tag)
-            info = store.tag_info(tag)
+            # Every post is listed, or every year counted: the tag's size is known.
+            known = len(posts) if years is None else sum(year.posts for year in years.values())
+            info = store.tag_info(tag, count=known)
             first = FirstScreen(posts, years, store.read_ids(), store.last_visit(tag))
             first.facts = info.site if info else None
         except ReaderError as error:

@@ -234,13 +234,17 @@ class PostsAndTags(SiteTagFacts):
             markdown=row["markdown"],
         )
 
-    def tag_info(self, tag: str) -> TagInfo | None:
-        """What the cache knows of a fetched tag, or None if it was never fetched."""
+    def tag_info(self, tag: str, *, count: int | None = None) -> TagInfo | None:
+        """What the cache knows of a fetched tag, or None if it was never fetched.
+
+        ``count``: the tag's post count when the caller has just read it (the first screen
+        knows it from the years' counts), so that it is not counted again."""
         rows = self._select("SELECT * FROM feeds WHERE tag = ?", (tag,))
         if not rows:
             return None
         members, params = self._members_clause(tag)
-        count = self._select(f"SELECT count(*) FROM ({members})", params)[0][0]
+        if count is None:
+            count = self._select(f"SELECT count(*) FROM ({members})", params)[0][0]
         site = self.tag_facts(tag) if len(params) == 1 else None
         return replace(self._tag_info(rows[0], int(count)), site=site)
 
