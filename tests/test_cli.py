@@ -13,7 +13,6 @@ import pytest
 from tests import sitefeeds
 from tests.site_server import Fault, SiteServer
 from tui_reader.cli import main
-from tui_reader.cli_args import build_parser, quick_read_args, with_default_command
 from tui_reader.core.cache.store import Store
 from tui_reader.core.user import paths
 
@@ -211,50 +210,3 @@ def test_reader_refuses_a_bad_tag_before_anything(
     assert code != 0
     assert "not a valid tag" in err
     assert not paths.database_path().exists()
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        [],
-        ["llms"],
-        ["llms", "--offline"],
-        ["--offline", "llms"],
-        ["--demo"],
-        ["read", "ai+llms", "--demo", "--offline"],
-        ["--base-url", "http://127.0.0.1:8000", "llms"],
-        ["llms", "--base-url=http://127.0.0.1:8000/", "--base-url", "http://x"],
-        ["--base-url="],
-        ["read", "read"],
-        [""],
-        ["--offline", "--offline"],
-    ],
-)
-def test_the_readers_usual_arguments_are_read_as_argparse_reads_them(argv: list[str]) -> None:
-    """``quick_read_args`` reads them without argparse (~2 ms of the start): the same
-    attributes, the same values."""
-    arguments = with_default_command(argv)
-    quick = quick_read_args(arguments)
-    assert quick is not None
-    assert vars(quick) == vars(build_parser("read").parse_args(arguments))
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["-h"],
-        ["--version"],
-        ["llms", "--help"],
-        ["llms", "ai"],
-        ["--off", "llms"],
-        ["--base-url"],
-        ["--base-url", "--offline"],
-        ["--offline=1"],
-        ["llms", "--", "x"],
-        ["-"],
-        ["fetch", "llms"],
-        ["tags"],
-    ],
-)
-def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
-    assert quick_read_args(with_default_command(argv)) is None

@@ -72,7 +72,7 @@ def test_the_reader_command_pauses_the_collector_while_it_starts(
 def test_the_reader_starts_without_modules_its_first_frame_does_not_need() -> None:
     """Each of these is imported where it is first used, after the first paint (importing
     them at start made the list appear later)."""
-    later = ("textual.widgets._footer", "argparse", "gettext")
+    later = ("textual.widgets._footer",)
     code = (
         "import sys, tui_reader.cli, tui_reader.app\n"
         f"print([m for m in {later!r} if m in sys.modules])\n"

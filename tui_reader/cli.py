@@ -3,6 +3,7 @@ the cache."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .cli_args import BASE_URL_ENV, COMMANDS, build_parser, quick_read_args, with_default_command
+from .cli_args import BASE_URL_ENV, COMMANDS, build_parser, with_default_command
 from .core.cache.store import Store
 from .core.errors import ReaderError
 from .core.tags import validate_tag
@@ -21,8 +22,6 @@ from .core.user import paths
 from .startup import pause_collector, resume_collector
 
 if TYPE_CHECKING:
-    import argparse
-
     from .core.cache.search import SearchHit
     from .core.user.settings import Settings
 
@@ -403,16 +402,14 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = with_default_command(sys.argv[1:] if argv is None else argv)
-    command = arguments[0] if arguments and arguments[0] in COMMANDS else None
-    args = quick_read_args(arguments)  # the reader's usual arguments, without argparse
-    if args is None:
-        args = build_parser(command).parse_args(arguments)
+    parser = build_parser(arguments[0] if arguments and arguments[0] in COMMANDS else None)
+    args = parser.parse_args(arguments)
     if args.command != "read":
         resume_collector()  # paused by ``tui_reader.__main__``: only the reader's start waits
     try:
         return HANDLERS[args.command](args)
     except UsageError as error:
-        build_parser(command).print_usage(sys.stderr)
+        parser.print_usage(sys.stderr)
         print(f"tui-reader: error: {error}", file=sys.stderr)
         return 2
     except ReaderError as error:

@@ -1,18 +1,13 @@
 """The command line's arguments: one parser per command, built only for the command given
-(``read``, the default, when none is named); the reader's usual arguments are read without
-argparse (:func:`quick_read_args`), which is imported only when it is needed."""
+(``read``, the default, when none is named)."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, cast
 
 from . import __version__
 from .core.urls import DEFAULT_BASE_URL
-
-if TYPE_CHECKING:
-    import argparse
 
 COMMANDS = ("read", "fetch", "follow", "unfollow", "tags", "export", "search", "paths")
 BASE_URL_ENV = "TUI_READER_BASE_URL"
@@ -37,8 +32,6 @@ QUERY: words, "a phrase", lant*, -word, tag:llms, kind:quote, year:2023 (quote i
 
 
 def _common_options() -> argparse.ArgumentParser:
-    import argparse
-
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--base-url",
@@ -58,8 +51,6 @@ def _common_options() -> argparse.ArgumentParser:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser (``read`` is the default command). With ``command``, only that
     command's options are built: all eight cost ~2 ms of every start of the reader."""
-    import argparse
-
     common = _common_options()
     parser = argparse.ArgumentParser(
         prog="tui-reader",
@@ -151,8 +142,6 @@ _COMMAND_OPTIONS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]
 
 
 def _page_size(text: str) -> int:
-    import argparse
-
     value = _count(text)
     if not 1 <= value <= 1000:
         raise argparse.ArgumentTypeError("must be between 1 and 1000")
@@ -160,8 +149,6 @@ def _page_size(text: str) -> int:
 
 
 def _count(text: str) -> int:
-    import argparse
-
     try:
         value = int(text)
     except ValueError:
@@ -172,8 +159,6 @@ def _count(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
-    import argparse
-
     try:
         value = float(text)
     except ValueError:
@@ -203,29 +188,3 @@ def with_default_command(argv: Sequence[str]) -> list[str]:
     if any(arg in ("-h", "--help", "--version") for arg in args[:index]):
         return args
     return ["read", *args]
-
-
-def quick_read_args(arguments: Sequence[str]) -> argparse.Namespace | None:
-    """The reader's arguments when they are only a tag and its flags (``read llms --offline``,
-    as :func:`with_default_command` gives them), read without argparse: importing it and
-    building the reader's parser cost ~2 ms of the start. None for anything else, which
-    argparse reads (and says what is wrong with). The same attributes as argparse's."""
-    if not arguments or arguments[0] != "read":
-        return None
-    values: dict[str, object] = {"command": "read", "tag": None, "demo": False}
-    rest = iter(arguments[1:])
-    for arg in rest:
-        if arg in ("--offline", "--demo"):
-            values[arg[2:]] = True
-        elif arg == "--base-url":
-            url = next(rest, None)
-            if url is None or url.startswith("-"):
-                return None
-            values["base_url"] = url
-        elif arg.startswith("--base-url="):
-            values["base_url"] = arg.removeprefix("--base-url=")
-        elif arg.startswith("-") or values["tag"] is not None:
-            return None
-        else:
-            values["tag"] = arg
-    return cast("argparse.Namespace", SimpleNamespace(**values))
