@@ -34,7 +34,6 @@ import os
 import signal
 import sys
 import threading
-import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -102,14 +101,9 @@ def _parse(data: bytes, source_url: str) -> ParsedFeed:
     return parse_checked(data, source_url=source_url, convert=False)
 
 
-def _start_worker() -> None:
-    """A worker's start: ctrl+c is for the program, which stops the pool itself; and
-    BeautifulSoup will find no CSS selector library (soupsieve compiles its grammar on
-    import, half of the converter's import time, and the converter never selects)."""
+def _ignore_interrupts() -> None:
+    """A worker's start: ctrl+c is for the program, which stops the pool itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if "bs4" not in sys.modules:
-        sys.modules.setdefault("soupsieve", None)  # type: ignore[arg-type]
-        warnings.filterwarnings("ignore", "The soupsieve package is not installed")
 
 
 class ConversionPool:
@@ -134,7 +128,7 @@ class ConversionPool:
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context(_start_method()),
-                initializer=_start_worker,
+                initializer=_ignore_interrupts,
             )
         except (OSError, ValueError) as error:
             raise PoolFailed(str(error), 0) from error
