@@ -28,6 +28,7 @@ from ..core.feed.dates import site_day
 from ..core.feed.sanitize import one_line
 from ..core.feed.wordcount import LONG_POST, short_length
 from ..core.models import PostSummary, Record, YearCount
+from .line_view import LineView
 
 DATE_WIDTH = 8  # "15th Nov": the year is in the heading above
 KIND_WIDTH = 7  # "chapter"
@@ -111,7 +112,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-class PostList(ScrollView, can_focus=True):
+class PostList(LineView, ScrollView, can_focus=True):
     """A fast list of post summaries grouped by year (one line per post)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -190,7 +191,6 @@ class PostList(ScrollView, can_focus=True):
         self._new_since: datetime | None = None
         self._unread_by_year: Counter[int] = Counter()
         self._years: Mapping[int, YearCount] | None = None
-        self._frame_style: Style | None = None  # the list's style while its lines are drawn
 
     # -- read state -----------------------------------------------------------------------
 
@@ -439,20 +439,11 @@ class PostList(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """The rows Textual is about to write, the list's style worked out once for all of
-        them (each time costs as much as drawing a row: it blends every ancestor's colours)."""
-        self._frame_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame_style = None
-
     def render_line(self, y: int) -> Strip:
         """One visible row, drawn from plain text."""
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style if self._frame_style is None else self._frame_style
+        base = self.line_style
         if not 0 <= index < len(self._rows):
             return Strip.blank(width, base)
         cursor = index == self._cursor

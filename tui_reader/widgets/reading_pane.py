@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from ..bindings import PANE_BINDINGS
 from ..core.models import Post
 from . import reading_pane_messages as messages
+from .line_view import LineView
 from .post_header import HEADER_PARTS, TAG_BINDINGS, TagChoice, header_lines
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ _GROUP = "reading-pane-render"
 _CacheKey = tuple[Post, int, str]
 
 
-class ReadingPane(ScrollView, can_focus=True):
+class ReadingPane(LineView, ScrollView, can_focus=True):
     """Shows one post: title, date, kind, tags and permalink, then the Markdown body."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*PANE_BINDINGS, *TAG_BINDINGS]
@@ -116,7 +117,6 @@ class ReadingPane(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[int, Style, int], Strip] = LRUCache(256)
         self._tags = TagChoice()
         self._restore_line = 0
-        self._frame_style: Style | None = None  # the pane's style while its lines are drawn
 
     @property
     def pictures(self) -> PictureLayer:
@@ -458,7 +458,7 @@ class ReadingPane(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """One visible line: header, then body, then blank."""
         index = self.scroll_offset.y + y
-        style = self.rich_style if self._frame_style is None else self._frame_style
+        style = self.line_style
         width = self.scrollable_content_region.width
         key = (index, style, width)
         strip = self._strips.get(key)
@@ -476,15 +476,8 @@ class ReadingPane(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines Textual is about to write; Sixel pictures' rows among them are queued to
-        be drawn over them once the frame is written (cached lines are written again too).
-
-        The pane's style is worked out once for all the lines (each time costs as much as
-        drawing a line: it blends the colours of every ancestor)."""
-        self._frame_style = self.rich_style
-        try:
-            strips = super().render_lines(crop)
-        finally:
-            self._frame_style = None
+        be drawn over them once the frame is written (cached lines are written again too)."""
+        strips = super().render_lines(crop)
         pictures = self._pictures
         if pictures is not None and pictures.has_overlays and self.screen.is_active:
             from .sixel_rows import queue_visible_rows
