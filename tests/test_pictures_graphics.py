@@ -47,6 +47,21 @@ def capture(app: ReaderApp) -> list[str]:
     return written
 
 
+def red_box(tmp_path: Path, site: SiteServer, settings: str) -> ReaderApp:
+    """The reader on one post holding one small picture, with ``settings``."""
+    urls = serve_pictures(site)
+    return picture_app(tmp_path, site, [("A red box", urls["png"])], settings=settings)
+
+
+async def sent_once(pilot: Pilot[None], app: ReaderApp) -> tuple[list[str], str]:
+    """Open the post, recording what the app writes: the record, and the id of the one
+    picture it sent."""
+    written = capture(app)
+    await open_post(pilot)
+    (image_id,) = transmits(written)
+    return written, image_id
+
+
 def graphics(written: list[str]) -> list[str]:
     """The graphics commands' control data, in order."""
     return re.findall(r"\x1b_G([^;\x1b]*)", "".join(written))
@@ -124,12 +139,9 @@ async def test_pictures_are_placeholder_cells_sent_once_each(
 
 
 async def test_the_cells_colour_is_the_pictures_id(tmp_path: Path, site: SiteServer) -> None:
-    urls = serve_pictures(site)
-    app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=KITTY)
+    app = red_box(tmp_path, site, KITTY)
     async with app.run_test(size=SIZE) as pilot:
-        written = capture(app)
-        await open_post(pilot)
-        (image_id,) = transmits(written)
+        _, image_id = await sent_once(pilot, app)
         pane = pane_of(pilot).reading_pane
         styles = {
             segment.style.color.get_truecolor()
@@ -144,12 +156,9 @@ async def test_the_cells_colour_is_the_pictures_id(tmp_path: Path, site: SiteSer
 async def test_a_picture_is_deleted_when_its_post_is_left_and_sent_again_on_return(
     tmp_path: Path, site: SiteServer
 ) -> None:
-    urls = serve_pictures(site)
-    app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=KITTY)
+    app = red_box(tmp_path, site, KITTY)
     async with app.run_test(size=SIZE) as pilot:
-        written = capture(app)
-        await open_post(pilot)
-        (image_id,) = transmits(written)
+        written, image_id = await sent_once(pilot, app)
         pane = pane_of(pilot).reading_pane
         await pilot.press("i")  # pictures off: the terminal lets go of it
         await settle(pilot)
@@ -170,8 +179,7 @@ async def test_pictures_are_deleted_before_the_app_leaves_its_screen(
     # kitty keeps the alternate screen's images apart from the main screen's: deleted only
     # as the panes unmount, after Textual has left that screen, they stayed in the
     # terminal's memory (seen in kitty 0.41).
-    urls = serve_pictures(site)
-    app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=KITTY)
+    app = red_box(tmp_path, site, KITTY)
     async with app.run_test(size=SIZE) as pilot:
         written = capture(app)
         driver = app._driver
@@ -194,9 +202,8 @@ async def test_pictures_are_deleted_before_the_app_leaves_its_screen(
 async def test_without_a_terminal_auto_draws_blocks_and_sends_nothing(
     tmp_path: Path, site: SiteServer, setting: str
 ) -> None:
-    urls = serve_pictures(site)
     settings = f'images = "{setting}"\n'
-    app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=settings)
+    app = red_box(tmp_path, site, settings)
     async with app.run_test(size=SIZE) as pilot:
         written = capture(app)
         text = await open_post(pilot)
@@ -217,8 +224,7 @@ def sixel_rows(written: list[str]) -> list[tuple[int, int]]:
 async def test_sixel_rows_are_drawn_over_blank_lines_where_they_are_on_screen(
     tmp_path: Path, site: SiteServer
 ) -> None:
-    urls = serve_pictures(site)
-    app = picture_app(tmp_path, site, [("A red box", urls["png"])], settings=SIXEL)
+    app = red_box(tmp_path, site, SIXEL)
     async with app.run_test(size=(110, 20), notifications=True) as pilot:  # short: scrolls
         written = capture(app)
         text = await open_post(pilot)
