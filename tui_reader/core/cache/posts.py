@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from ..models import (
     ArchivePage,
@@ -276,27 +277,27 @@ class PostsAndTags(SiteTagFacts):
     def unconverted_among(self, post_ids: Sequence[str]) -> list[tuple[str, str, str]]:
         """Those of ``post_ids`` whose Markdown is still to be made: (id, html, url), newest
         first."""
-        rows: list[tuple[str, str, str, str]] = []
-        for start in range(0, len(post_ids), 500):  # well under SQLite's limit on parameters
-            part = post_ids[start : start + 500]
-            rows += self._select_tuples(
-                "SELECT id, html, url, published FROM posts WHERE markdown = '' AND html != ''"
-                f" AND id IN ({', '.join('?' * len(part))})",
-                tuple(part),
-            )
+        rows = self._among(
+            "SELECT id, html, url, published FROM posts WHERE markdown = '' AND html != ''"
+            " AND id IN ({})",
+            post_ids,
+        )
         rows.sort(key=lambda row: row[3], reverse=True)
         return [(post_id, html, url) for post_id, html, url, _ in rows]
 
     def cached_among(self, post_ids: Sequence[str]) -> set[str]:
         """Those of ``post_ids`` already in the cache."""
-        found: set[str] = set()
-        for start in range(0, len(post_ids), 500):  # well under SQLite's limit on parameters
-            part = post_ids[start : start + 500]
-            rows = self._select_tuples(
-                f"SELECT id FROM posts WHERE id IN ({', '.join('?' * len(part))})", tuple(part)
-            )
-            found.update(post_id for (post_id,) in rows)
-        return found
+        rows = self._among("SELECT id FROM posts WHERE id IN ({})", post_ids)
+        return {post_id for (post_id,) in rows}
+
+    def _among(self, select: str, post_ids: Sequence[str]) -> list[Any]:
+        """The rows of ``select`` (its ``{}`` the place of the ids) for ``post_ids``, asked
+        500 at a time: well under SQLite's limit on parameters."""
+        rows: list[Any] = []
+        for start in range(0, len(post_ids), 500):
+            part = tuple(post_ids[start : start + 500])
+            rows += self._select_tuples(select.format(", ".join("?" * len(part))), part)
+        return rows
 
     def set_markdown(self, converted: Iterable[tuple[str, str, str]]) -> int:
         """Store Markdown made from ``(id, html, markdown)``; one transaction.
